@@ -1,0 +1,1 @@
+"""Tenders, bid declarations, trustee board decisions and the conflict-of-interest rules."""

@@ -1,0 +1,1 @@
+"""Breaches, disputes between members, and the CVS arbiter's rulings."""

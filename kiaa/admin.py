@@ -1,0 +1,128 @@
+"""Django admin: an inspection tool, read-only, scoped to the alliances a staff user administers.
+
+Writes go through the pages and API, whose services check the rules and audit them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from kiaa import models
+from kiaa.models import Membership, Role
+
+
+def administered_alliance_ids(request: HttpRequest) -> QuerySet[Any]:
+    admin_roles = Membership.objects.filter(user_id=request.user.pk, role=Role.ALLIANCE_ADMIN)
+    return admin_roles.values("alliance_id")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+
+class TenantAdmin(ReadOnlyAdmin):
+    """Superusers see every alliance; other staff only those they are an alliance admin of."""
+
+    list_filter: Any = ["alliance"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(alliance_id__in=administered_alliance_ids(request))
+
+
+@admin.register(models.Alliance)
+class AllianceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=administered_alliance_ids(request))
+
+
+@admin.register(models.User)
+class UserAdmin(ReadOnlyAdmin, DjangoUserAdmin):  # type: ignore[misc]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        alliance_ids = administered_alliance_ids(request)
+        return queryset.filter(memberships__alliance_id__in=alliance_ids).distinct()
+
+
+@admin.register(models.Agency)
+class AgencyAdmin(TenantAdmin):
+    list_display = ["name", "alliance", "size_band", "reach", "status", "is_arbiter"]
+    list_filter = ["alliance", "status", "reach", "size_band"]
+    search_fields = ["name", "charity_number", "company_number"]
+
+
+@admin.register(models.ServiceArea)
+class ServiceAreaAdmin(TenantAdmin):
+    list_display = ["name", "slug", "alliance"]
+
+
+@admin.register(models.AgencyServiceArea)
+class AgencyServiceAreaAdmin(TenantAdmin):
+    list_display = ["agency", "service_area", "alliance"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(TenantAdmin):
+    list_display = ["user", "agency", "role", "alliance"]
+    list_filter = ["alliance", "role"]
+    search_fields = ["user__username", "user__email", "agency__name"]
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(TenantAdmin):
+    list_display = ["email", "agency", "role", "created_at", "accepted_at", "revoked_at"]
+
+
+@admin.register(models.Protocol)
+class ProtocolAdmin(TenantAdmin):
+    list_display = ["title", "alliance"]
+
+
+@admin.register(models.ProtocolVersion)
+class ProtocolVersionAdmin(TenantAdmin):
+    list_display = ["alliance", "number", "implemented_on", "review_due_on"]
+
+
+@admin.register(models.ProtocolAcceptance)
+class ProtocolAcceptanceAdmin(TenantAdmin):
+    list_display = ["agency", "version", "accepted_on", "alliance"]
+
+
+@admin.register(models.AuditHead)
+class AuditHeadAdmin(TenantAdmin):
+    list_display = ["alliance", "last_seq"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(TenantAdmin):
+    list_display = ["alliance", "seq", "created_at", "actor", "verb", "target_repr"]
+    list_filter = ["alliance", "verb"]
+    search_fields = ["verb", "target_repr"]

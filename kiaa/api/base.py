@@ -1,0 +1,36 @@
+"""The base every tenant-scoped API view stands on: the alliance comes from the URL."""
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+from kiaa import tenancy
+
+UNHELD_AGENCY = "You hold no role in the agency named by X-Agency."
+
+
+class TenantAPIMixin:
+    """Resolves `request.tenant` after authentication, through the same function as the pages.
+
+    Another alliance (or one the person holds no role in) is a 404; an acting agency the
+    person does not hold is a 403 (API.md).
+    """
+
+    tenant: tenancy.Tenant
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        try:
+            self.tenant = tenancy.resolve(request, kwargs[tenancy.TENANT_KWARG])  # type: ignore[arg-type]
+        except tenancy.UnheldAgency:
+            raise exceptions.PermissionDenied(UNHELD_AGENCY) from None
+        request.tenant = self.tenant  # type: ignore[attr-defined]
+
+    @property
+    def alliance(self) -> Any:
+        return self.tenant.alliance
+
+    @property
+    def person(self) -> Any:
+        return self.tenant.person

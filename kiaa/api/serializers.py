@@ -1,0 +1,113 @@
+"""Shapes of the alliance core's API resources (API.md); writes are validated here, done by services."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from kiaa.models import (
+    Agency,
+    Invitation,
+    Membership,
+    ProtocolAcceptance,
+    ProtocolVersion,
+    Role,
+    ServiceArea,
+)
+
+
+class ServiceAreaSerializer(serializers.ModelSerializer[ServiceArea]):
+    slug = serializers.SlugField(required=False, max_length=60)
+
+    class Meta:
+        model = ServiceArea
+        fields = ["slug", "name"]
+
+
+class AgencySerializer(serializers.ModelSerializer[Agency]):
+    service_areas = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Agency
+        fields = [
+            "id",
+            "name",
+            "charity_number",
+            "company_number",
+            "size_band",
+            "reach",
+            "service_areas",
+            "status",
+            "is_arbiter",
+        ]
+        read_only_fields = fields
+
+
+class AgencyWriteSerializer(serializers.Serializer[Any]):
+    """Input for creating (all required but numbers) or patching an agency."""
+
+    name = serializers.CharField(max_length=200)
+    charity_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    company_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    size_band = serializers.ChoiceField(choices=Agency.SizeBand.choices)
+    reach = serializers.ChoiceField(choices=Agency.Reach.choices)
+    service_areas = serializers.ListField(child=serializers.SlugField(), required=False)
+    status = serializers.ChoiceField(choices=Agency.Status.choices, required=False)
+    is_arbiter = serializers.BooleanField(required=False)
+
+
+class UserSummarySerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class MemberSerializer(serializers.ModelSerializer[Membership]):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "agency", "role"]
+        read_only_fields = fields
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    """POST members/: invite an email address to a role (the person accepts by link)."""
+
+    email = serializers.EmailField()
+    agency = serializers.IntegerField(required=False, allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "agency", "role", "status", "created_at", "expires_at"]
+        read_only_fields = fields
+
+    def get_status(self, invitation: Invitation) -> str:
+        if invitation.accepted_at:
+            return "accepted"
+        return "revoked" if invitation.revoked_at else "invited"
+
+
+class AcceptanceSerializer(serializers.ModelSerializer[ProtocolAcceptance]):
+    class Meta:
+        model = ProtocolAcceptance
+        fields = ["agency", "accepted_on"]
+
+
+class ProtocolSerializer(serializers.ModelSerializer[ProtocolVersion]):
+    version = serializers.IntegerField(source="number")
+    acceptances = AcceptanceSerializer(many=True)
+
+    class Meta:
+        model = ProtocolVersion
+        fields = ["version", "principles", "implemented_on", "review_due_on", "acceptances"]
+        read_only_fields = fields
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)

@@ -1,0 +1,19 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from kiaa.api import views
+
+router = SimpleRouter()
+router.register("agencies", views.AgencyViewSet, basename="agency")
+router.register("service-areas", views.ServiceAreaViewSet, basename="service-area")
+router.register("members", views.MemberViewSet, basename="member")
+
+tenant_urls = [
+    *router.urls,
+    path("protocol/", views.ProtocolView.as_view(), name="protocol"),
+]
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("a/<slug:alliance_slug>/", include(tenant_urls)),
+]

@@ -1,0 +1,150 @@
+"""API views of the alliance core: reads through selectors, writes through services."""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kiaa import selectors
+from kiaa.api import serializers as s
+from kiaa.api.base import TenantAPIMixin
+from kiaa.auth import lockout_message
+from kiaa.models import Agency, Membership, ProtocolVersion, ServiceArea
+from kiaa.services import alliances, members, tokens
+
+BAD_CREDENTIALS = "Unable to sign in with that username and password."
+NO_PROTOCOL = "This alliance has not adopted a protocol version yet."
+
+
+class AgencyViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """Member agencies; admins admit (POST) and edit (PATCH) them."""
+
+    queryset = Agency.objects.none()
+    serializer_class = s.AgencySerializer
+    filterset_fields = ["status", "reach", "size_band", "is_arbiter"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Agency]:
+        return selectors.agency_list_for(person=self.person, alliance=self.alliance)
+
+    @extend_schema(request=s.AgencyWriteSerializer, responses={201: s.AgencySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = s.AgencyWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = alliances.agency_create(
+            actor=self.person, alliance=self.alliance, **data.validated_data
+        )
+        return Response(s.AgencySerializer(agency).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AgencyWriteSerializer, responses={200: s.AgencySerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        agency = self.get_object()
+        data = s.AgencyWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        agency = alliances.agency_update(actor=self.person, agency=agency, **data.validated_data)
+        return Response(s.AgencySerializer(self.get_queryset().get(pk=agency.pk)).data)
+
+
+class ServiceAreaViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """The alliance's service areas; admins add them."""
+
+    queryset = ServiceArea.objects.none()
+    serializer_class = s.ServiceAreaSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[ServiceArea]:
+        return selectors.service_area_list_for(person=self.person, alliance=self.alliance)
+
+    def perform_create(self, serializer: s.ServiceAreaSerializer) -> None:
+        serializer.instance = alliances.service_area_create(
+            actor=self.person, alliance=self.alliance, **serializer.validated_data
+        )
+
+
+class MemberViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """Who holds which role in which agency; POST invites someone to a role."""
+
+    queryset = Membership.objects.none()
+    serializer_class = s.MemberSerializer
+    filterset_fields = ["agency", "role"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return selectors.member_list_for(person=self.person, alliance=self.alliance)
+
+    @extend_schema(request=s.InviteSerializer, responses={201: s.InvitationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = s.InviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency_id = data.validated_data.get("agency")
+        agency = (
+            selectors.agency_get_for(person=self.person, alliance=self.alliance, pk=agency_id)
+            if agency_id is not None
+            else None
+        )
+        invitation = members.invitation_create(
+            actor=self.person,
+            alliance=self.alliance,
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            agency=agency,
+        )
+        return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class ProtocolView(TenantAPIMixin, APIView):
+    """The protocol version in force, with each agency board's acceptance."""
+
+    queryset = ProtocolVersion.objects.none()
+
+    @extend_schema(responses={200: s.ProtocolSerializer})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        version = selectors.protocol_version_current_for(alliance=self.alliance)
+        if version is None:
+            raise Http404(NO_PROTOCOL)
+        return Response(s.ProtocolSerializer(version).data)
+
+
+class TokenView(APIView):
+    """POST username and password for an API token; failures count towards the lockout."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=s.TokenRequestSerializer,
+        responses={200: OpenApiResponse(description='{"token": "<key>"}')},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The plain Django request: django-axes marks a lockout on it.
+        django_request = request._request
+        user = authenticate(django_request, **data.validated_data)
+        if getattr(django_request, "axes_locked_out", False):
+            return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None:
+            return Response({"detail": BAD_CREDENTIALS}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"token": tokens.token_issue(user=user).key})

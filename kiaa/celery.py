@@ -1,0 +1,20 @@
+"""The Celery app: configured from Django settings (CELERY_*), tasks found in each app."""
+
+from celery import Celery
+from celery.schedules import crontab
+
+from kiaa import use_settings
+
+use_settings()
+
+app = Celery("kiaa")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # A broken chain must be noticed within a day, not when someone next looks.
+    "verify-audit-chains": {
+        "task": "kiaa.tasks.audit_verify_all",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

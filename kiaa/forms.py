@@ -1,0 +1,97 @@
+"""Page forms of the alliance core, and the renderer that makes every form accessible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+from kiaa.models import Agency, Alliance, Role, ServiceArea
+
+
+class AccessibleFormRenderer(TemplatesSetting):
+    """Every form gets an error summary that links to each field, and labelled fields."""
+
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class AgencyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    charity_number = forms.CharField(
+        max_length=20, required=False, help_text="Registered charity number, if any."
+    )
+    company_number = forms.CharField(
+        max_length=20, required=False, help_text="Companies House number, if any."
+    )
+    size_band = forms.ChoiceField(choices=Agency.SizeBand.choices, help_text="By annual income.")
+    reach = forms.ChoiceField(choices=Agency.Reach.choices)
+    service_areas = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    is_arbiter = forms.BooleanField(
+        required=False,
+        label="This agency is the alliance's arbiter (the CVS)",
+        help_text="Only one agency arbitrates; choosing this one moves the role to it.",
+    )
+
+    def __init__(self, *args: Any, alliance: Alliance, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        areas = ServiceArea.objects.for_alliance(alliance).values_list("slug", "name")
+        self.fields["service_areas"].choices = list(areas)
+
+
+class AgencyEditForm(AgencyForm):
+    status = forms.ChoiceField(
+        choices=[(Agency.Status.ACTIVE, "Active"), (Agency.Status.SUSPENDED, "Suspended")],
+        help_text="Expulsion follows a ruling and is not set here.",
+    )
+
+
+class ServiceAreaForm(forms.Form):
+    name = forms.CharField(max_length=120)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices)
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        help_text="Leave empty only for an alliance admin who works for no agency.",
+    )
+
+    def __init__(self, *args: Any, agencies: Any, roles: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["role"].choices = roles
+
+
+class ProtocolVersionForm(forms.Form):
+    principles = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}), help_text="One principle per line."
+    )
+    implemented_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    review_due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AcceptanceForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Board of")
+    accepted_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Date of the board meeting that accepted it",
+    )
+
+    def __init__(self, *args: Any, agencies: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput, help_text="At least 8 characters, not a common password."
+    )

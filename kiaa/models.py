@@ -1,0 +1,348 @@
+"""The alliance core: tenants, member agencies, people's roles, the protocol and the audit trail."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from kiaa.querysets import TenantQuerySet
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their memberships, which are per alliance."""
+
+    email = models.EmailField("email address", unique=True)
+
+    REQUIRED_FIELDS = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Alliance(models.Model):
+    """The tenant: a network of agencies bound by one competition protocol."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantModel(models.Model):
+    """Every tenant-owned row stores its alliance, even where a parent would imply it."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ServiceArea(TenantModel):
+    """A field of work the alliance's agencies deliver and tenders are let in (e.g. debt advice)."""
+
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "slug"], name="service_area_slug_per_alliance"
+            ),
+            models.UniqueConstraint(
+                fields=["alliance", "name"], name="service_area_name_per_alliance"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SizeBand(models.TextChoices):
+    # The sector's usual income bands (annual income).
+    MICRO = "micro", "Micro (under £10k)"
+    SMALL = "small", "Small (£10k–£100k)"
+    MEDIUM = "medium", "Medium (£100k–£1m)"
+    LARGE = "large", "Large (£1m–£10m)"
+    MAJOR = "major", "Major (over £10m)"
+
+
+class Reach(models.TextChoices):
+    LOCAL = "local", "Local"
+    REGIONAL = "regional", "Regional"
+    NATIONAL = "national", "National"
+
+
+class AgencyStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    EXPELLED = "expelled", "Expelled"
+
+
+class Agency(TenantModel):
+    """A member organisation of one alliance (an organisation in two alliances has a row in each)."""
+
+    SizeBand = SizeBand
+    Reach = Reach
+    Status = AgencyStatus
+
+    name = models.CharField(max_length=200)
+    charity_number = models.CharField(max_length=20, blank=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices)
+    reach = models.CharField(max_length=10, choices=Reach.choices)
+    status = models.CharField(
+        max_length=10, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
+    )
+    # The CVS that arbitrates the alliance's disputes; at most one per alliance.
+    is_arbiter = models.BooleanField(default=False)
+    service_areas = models.ManyToManyField(
+        ServiceArea, through="AgencyServiceArea", related_name="agencies", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "name"], name="agency_name_per_alliance"),
+            models.UniqueConstraint(
+                fields=["alliance", "charity_number"],
+                condition=~Q(charity_number=""),
+                name="agency_charity_number_per_alliance",
+            ),
+            models.UniqueConstraint(
+                fields=["alliance"], condition=Q(is_arbiter=True), name="one_arbiter_per_alliance"
+            ),
+            models.CheckConstraint(
+                condition=Q(size_band__in=SizeBand.values), name="agency_size_band_valid"
+            ),
+            models.CheckConstraint(condition=Q(reach__in=Reach.values), name="agency_reach_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=AgencyStatus.values), name="agency_status_valid"
+            ),
+            # The arbiter must stay independent: it cannot be a suspended or expelled member.
+            models.CheckConstraint(
+                condition=Q(is_arbiter=False) | Q(status="active"), name="arbiter_is_active"
+            ),
+        ]
+        indexes = [models.Index(fields=["alliance", "status"], name="agency_alliance_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyServiceArea(TenantModel):
+    """An agency works in a service area (explicit so the row carries its alliance)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE)
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "agency", "service_area"], name="agency_service_area_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} works in {self.service_area_id}"
+
+
+class Role(models.TextChoices):
+    CHIEF_OFFICER = "chief_officer", "Chief officer"
+    TRUSTEE = "trustee", "Trustee"
+    STAFF = "staff", "Staff"
+    ARBITER = "arbiter", "Arbiter"
+    ALLIANCE_ADMIN = "alliance_admin", "Alliance admin"
+
+
+class Membership(TenantModel):
+    """A person holds a role in an agency of an alliance (an alliance admin may hold no agency)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "user", "agency", "role"], name="membership_role_once"
+            ),
+            # NULLs are distinct in a unique index, so agency-less admin roles need their own.
+            models.UniqueConstraint(
+                fields=["alliance", "user", "role"],
+                condition=Q(agency__isnull=True),
+                name="alliance_role_once",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(agency__isnull=False) | Q(role=Role.ALLIANCE_ADMIN),
+                name="agency_role_needs_agency",
+            ),
+        ]
+        indexes = [models.Index(fields=["alliance", "user"], name="membership_alliance_user")]
+
+    def __str__(self) -> str:
+        where = self.agency.name if self.agency_id else "the alliance"
+        return f"{self.user} — {self.get_role_display()} of {where}"
+
+
+class Invitation(TenantModel):
+    """An offer of a role, sent by email; accepting it creates the membership."""
+
+    email = models.EmailField()
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, null=True, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=Q(agency__isnull=False) | Q(role=Role.ALLIANCE_ADMIN),
+                name="invited_agency_role_needs_agency",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="invitation_expires_later"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+        indexes = [models.Index(fields=["alliance", "email"], name="invitation_alliance_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.get_role_display()}"
+
+
+class Protocol(TenantModel):
+    """The alliance's written protocol for managing internal competition."""
+
+    title = models.CharField(max_length=200, default="Managing internal competition")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alliance"], name="one_protocol_per_alliance")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProtocolVersion(TenantModel):
+    """One adopted text of the protocol, in force from its implementation date."""
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    principles = models.TextField()
+    implemented_on = models.DateField()
+    review_due_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "protocol", "number"], name="version_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+            models.CheckConstraint(
+                condition=Q(review_due_on__gt=models.F("implemented_on")),
+                name="review_after_implementation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+
+class ProtocolAcceptance(TenantModel):
+    """An agency's trustee board accepted a protocol version on a date."""
+
+    version = models.ForeignKey(
+        ProtocolVersion, on_delete=models.CASCADE, related_name="acceptances"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="protocol_acceptances"
+    )
+    accepted_on = models.DateField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "version", "agency"], name="acceptance_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} accepted {self.version}"
+
+
+class AuditHead(TenantModel):
+    """The end of an alliance's audit chain; appends lock this row so the chain cannot fork."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alliance"], name="one_audit_head_per_alliance")
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit chain head at #{self.last_seq}"
+
+
+class AuditEvent(TenantModel):
+    """An append-only record of a state change; `hash` covers the fields and `prev_hash`."""
+
+    seq = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    target_repr = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["alliance_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "seq"], name="audit_seq_once_per_alliance"),
+        ]
+        indexes = [
+            models.Index(fields=["alliance", "target_type", "target_id"], name="audit_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.verb} {self.target_repr}"

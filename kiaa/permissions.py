@@ -1,0 +1,72 @@
+"""The only place that answers "may this person do this action" in the alliance core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiaa.models import Agency, Alliance, Membership, Role, User
+
+# Roles a chief officer may hand out in their own agency; the rest are the alliance admin's.
+CHIEF_OFFICER_MAY_INVITE = frozenset({Role.CHIEF_OFFICER, Role.TRUSTEE, Role.STAFF})
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one person holds in one alliance: (agency id or None, role) pairs."""
+
+    held: frozenset[tuple[int | None, str]]
+
+    def has(self, role: str, agency: Agency | int | None = None) -> bool:
+        if agency is None:
+            return any(r == role for _, r in self.held)
+        agency_id = agency if isinstance(agency, int) else agency.pk
+        return (agency_id, role) in self.held
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.held)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has(Role.ALLIANCE_ADMIN)
+
+    @property
+    def agency_ids(self) -> list[int]:
+        return sorted({a for a, _ in self.held if a is not None})
+
+    def names(self) -> list[str]:
+        return sorted({r for _, r in self.held})
+
+
+def roles_of(person: User, alliance: Alliance) -> Roles:
+    """One query: the roles the person holds in the alliance."""
+    if not person.is_authenticated or not person.is_active:
+        return Roles(frozenset())
+    pairs = Membership.objects.for_alliance(alliance).filter(user=person)
+    return Roles(frozenset(pairs.values_list("agency_id", "role")))
+
+
+def can_manage_alliance(roles: Roles) -> bool:
+    """Admins manage agencies, service areas, protocol versions and any role."""
+    return roles.is_admin
+
+
+def can_invite(roles: Roles, *, agency: Agency | None, role: str) -> bool:
+    """An admin invites to any role; a chief officer to their own agency's board and staff."""
+    if roles.is_admin:
+        return True
+    return (
+        agency is not None
+        and role in CHIEF_OFFICER_MAY_INVITE
+        and roles.has(Role.CHIEF_OFFICER, agency)
+    )
+
+
+def can_record_acceptance(roles: Roles, *, agency: Agency) -> bool:
+    """A board's acceptance of the protocol is recorded by one of its trustees (clause 4)."""
+    return roles.has(Role.TRUSTEE, agency) or roles.is_admin
+
+
+def can_view_audit(roles: Roles) -> bool:
+    """The audit trail is the admins' and the arbiter's evidence."""
+    return roles.is_admin or roles.has(Role.ARBITER)

@@ -1,0 +1,201 @@
+"""Creating alliances, their service areas and their member agencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.text import slugify
+
+from kiaa import audit
+from kiaa.errors import Code, DomainError, check_fields
+from kiaa.models import Agency, AgencyServiceArea, Alliance, Protocol, ServiceArea, User
+from kiaa.permissions import can_manage_alliance, roles_of
+
+NOT_ADMIN = "Only an alliance admin can do this."
+SLUG_TAKEN = "An alliance with this address already exists."
+AREA_EXISTS = "This alliance already has a service area with that name or slug."
+AGENCY_EXISTS = "This alliance already has an agency with that name or charity number."
+UNKNOWN_AREAS = "Unknown service areas: {slugs}."
+EXPULSION_NEEDS_RULING = (
+    "An agency is expelled only through a recorded ruling or breach decision, not by editing it."
+)
+ARBITER_MUST_BE_ACTIVE = "The arbiter agency must be active."
+AGENCY_FIELDS = ("name", "charity_number", "company_number", "size_band", "reach", "status")
+
+
+def _require_admin(actor: User, alliance: Alliance) -> None:
+    if not can_manage_alliance(roles_of(actor, alliance)):
+        raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
+
+
+@transaction.atomic
+def alliance_create(*, name: str, slug: str, actor: User | None = None) -> Alliance:
+    """Create a tenant with its audit chain and an (empty) protocol."""
+    if Alliance.objects.filter(slug=slug).exists():
+        raise DomainError(SLUG_TAKEN, field="slug")
+    alliance = Alliance.objects.create(name=name, slug=slug)
+    audit.chain_start(alliance)
+    protocol = Protocol.objects.create(alliance=alliance)
+    audit.record(
+        alliance=alliance,
+        actor=actor,
+        verb="alliance.created",
+        target=alliance,
+        payload={"name": name, "slug": slug, "protocol": protocol.pk},
+    )
+    return alliance
+
+
+@transaction.atomic
+def service_area_create(
+    *, actor: User, alliance: Alliance, name: str, slug: str = ""
+) -> ServiceArea:
+    """Add a field of work (e.g. debt advice) that agencies and tenders are tagged with."""
+    _require_admin(actor, alliance)
+    slug = slug or slugify(name)
+    areas = ServiceArea.objects.for_alliance(alliance)
+    if areas.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
+        raise DomainError(AREA_EXISTS, field="name")
+    area = ServiceArea.objects.create(alliance=alliance, name=name, slug=slug)
+    audit.record(
+        alliance=alliance,
+        actor=actor,
+        verb="service_area.created",
+        target=area,
+        payload={"name": name, "slug": slug},
+    )
+    return area
+
+
+def _areas(alliance: Alliance, slugs: Iterable[str]) -> list[ServiceArea]:
+    wanted = set(slugs)
+    found = list(ServiceArea.objects.for_alliance(alliance).filter(slug__in=wanted))
+    missing = wanted - {a.slug for a in found}
+    if missing:
+        raise DomainError(
+            UNKNOWN_AREAS.format(slugs=", ".join(sorted(missing))), field="service_areas"
+        )
+    return found
+
+
+def _set_areas(agency: Agency, areas: list[ServiceArea]) -> None:
+    AgencyServiceArea.objects.filter(agency=agency).exclude(service_area__in=areas).delete()
+    have = set(
+        AgencyServiceArea.objects.filter(agency=agency).values_list("service_area_id", flat=True)
+    )
+    AgencyServiceArea.objects.bulk_create(
+        AgencyServiceArea(alliance_id=agency.alliance_id, agency=agency, service_area=a)
+        for a in areas
+        if a.pk not in have
+    )
+
+
+def _save_agency(agency: Agency) -> None:
+    # The unique constraints are the real guard; a race past the pre-check lands here.
+    try:
+        with transaction.atomic():
+            agency.save()
+    except IntegrityError:
+        raise DomainError(AGENCY_EXISTS, field="name") from None
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    actor: User | None,
+    alliance: Alliance,
+    name: str,
+    size_band: str,
+    reach: str,
+    charity_number: str = "",
+    company_number: str = "",
+    service_areas: Iterable[str] = (),
+    is_arbiter: bool = False,
+) -> Agency:
+    """Admit an agency to the alliance (actor None only for platform setup commands)."""
+    if actor is not None:
+        _require_admin(actor, alliance)
+    areas = _areas(alliance, service_areas)
+    agency = Agency(
+        alliance=alliance,
+        name=name,
+        size_band=size_band,
+        reach=reach,
+        charity_number=charity_number,
+        company_number=company_number,
+    )
+    check_fields(agency, exclude=["alliance", "service_areas"])
+    if is_arbiter:
+        _clear_arbiter(alliance)
+        agency.is_arbiter = True
+    _save_agency(agency)
+    _set_areas(agency, areas)
+    audit.record(
+        alliance=alliance,
+        actor=actor,
+        verb="agency.created",
+        target=agency,
+        agency=agency,
+        payload={**_agency_fields(agency), "service_areas": sorted(a.slug for a in areas)},
+    )
+    return agency
+
+
+def _agency_fields(agency: Agency) -> dict[str, Any]:
+    return {f: getattr(agency, f) for f in (*AGENCY_FIELDS, "is_arbiter")}
+
+
+def _clear_arbiter(alliance: Alliance) -> None:
+    # One arbiter per alliance is a database constraint; moving the role clears the old one first.
+    Agency.objects.for_alliance(alliance).filter(is_arbiter=True).update(is_arbiter=False)
+
+
+@transaction.atomic
+def agency_update(
+    *, actor: User, agency: Agency, service_areas: Iterable[str] | None = None, **changes: Any
+) -> Agency:
+    """Change an agency's details, service areas, status (not expulsion) or arbiter flag."""
+    _require_admin(actor, agency.alliance)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    before = _agency_fields(agency)
+    if (
+        changes.get("status") == Agency.Status.EXPELLED
+        and before["status"] != Agency.Status.EXPELLED
+    ):
+        raise DomainError(EXPULSION_NEEDS_RULING, Code.CONFLICT, field="status")
+    is_arbiter = changes.pop("is_arbiter", None)
+    for field in AGENCY_FIELDS:
+        if field in changes:
+            setattr(agency, field, changes[field])
+    check_fields(agency, exclude=["alliance", "service_areas"])
+    if is_arbiter is not None and is_arbiter != agency.is_arbiter:
+        if is_arbiter and agency.status != Agency.Status.ACTIVE:
+            raise DomainError(ARBITER_MUST_BE_ACTIVE, field="is_arbiter")
+        if is_arbiter:
+            _clear_arbiter(agency.alliance)
+        agency.is_arbiter = is_arbiter
+    if agency.is_arbiter and agency.status != Agency.Status.ACTIVE:
+        raise DomainError(ARBITER_MUST_BE_ACTIVE, field="status")
+    _save_agency(agency)
+    payload: dict[str, Any] = {
+        k: [before[k], v] for k, v in _agency_fields(agency).items() if before[k] != v
+    }
+    if service_areas is not None:
+        areas = _areas(agency.alliance, service_areas)
+        old = sorted(agency.service_areas.values_list("slug", flat=True))
+        _set_areas(agency, areas)
+        new = sorted(a.slug for a in areas)
+        if old != new:
+            payload["service_areas"] = [old, new]
+    audit.record(
+        alliance=agency.alliance,
+        actor=actor,
+        verb="agency.updated",
+        target=agency,
+        agency=agency,
+        payload=payload,
+    )
+    return agency

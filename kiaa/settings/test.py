@@ -1,0 +1,18 @@
+"""Test run: fast hashing, in-memory email, eager Celery unless a test starts a real worker."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests call tasks directly or through on_commit; the real-broker tests switch eager off.
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_FAILURE_LIMIT = 5
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+TEST_REDIS_URL = env("REDIS_URL", default="")

@@ -1,0 +1,39 @@
+"""Root URLs: accounts, pages under /a/<alliance-slug>/, API under /api/v1/, admin."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kiaa import views
+
+alliance_pages = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("agencies/", views.AgencyListView.as_view(), name="agencies"),
+    path("agencies/new/", views.AgencyCreateView.as_view(), name="agency-create"),
+    path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
+    path("agencies/<int:pk>/edit/", views.AgencyEditView.as_view(), name="agency-edit"),
+    path("service-areas/", views.ServiceAreaView.as_view(), name="service-areas"),
+    path("members/", views.MemberListView.as_view(), name="members"),
+    path("members/invite/", views.InviteView.as_view(), name="invite"),
+    path("protocol/", views.ProtocolView.as_view(), name="protocol"),
+    path("protocol/new-version/", views.ProtocolPublishView.as_view(), name="protocol-publish"),
+    path("audit/", views.AuditView.as_view(), name="audit"),
+    path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("a/<slug:alliance_slug>/", include(alliance_pages)),
+    path("api/v1/", include("kiaa.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

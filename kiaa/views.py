@@ -1,0 +1,409 @@
+"""Pages of the alliance core. Reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from kiaa import selectors
+from kiaa.errors import Code, DomainError
+from kiaa.forms import (
+    AcceptanceForm,
+    AcceptInvitationForm,
+    AgencyEditForm,
+    AgencyForm,
+    InviteForm,
+    ProtocolVersionForm,
+    ServiceAreaForm,
+)
+from kiaa.models import Agency, Role
+from kiaa.permissions import (
+    CHIEF_OFFICER_MAY_INVITE,
+    can_manage_alliance,
+    can_record_acceptance,
+    can_view_audit,
+)
+from kiaa.services import alliances, members, protocol
+from kiaa.tenancy import Tenant, session_agency_key
+
+
+def show_refusal(form: forms.Form, error: DomainError) -> None:
+    """Put a service's refusal on the form: on its field when it names one, else at the top."""
+    if error.code == Code.FORBIDDEN:
+        raise PermissionDenied(error.message)
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class TenantView(View):
+    """A page inside an alliance; the middleware has already checked the person's role there."""
+
+    tenant: Tenant
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.tenant = request.tenant  # type: ignore[attr-defined]
+
+    def url(self, name: str, **kwargs: Any) -> str:
+        return reverse(name, kwargs={"alliance_slug": self.tenant.alliance.slug, **kwargs})
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        return render(self.request, template, context, status=status)
+
+    def require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied("You do not have a role that allows this.")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The person's alliances; with just one, straight to its dashboard."""
+    alliances_held = list(selectors.alliance_list_for(person=request.user))  # type: ignore[arg-type]
+    if len(alliances_held) == 1:
+        return redirect("dashboard", alliance_slug=alliances_held[0].slug)
+    return render(request, "kiaa/home.html", {"alliances": alliances_held})
+
+
+class DashboardView(TenantView):
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        alliance, person = self.tenant.alliance, self.tenant.person
+        version = selectors.protocol_version_current_for(alliance=alliance)
+        agencies = selectors.agency_list_for(person=person, alliance=alliance)
+        accepted = {a.agency_id for a in version.acceptances.all()} if version else set()
+        return self.render(
+            "kiaa/dashboard.html",
+            {
+                "version": version,
+                "agency_count": agencies.count(),
+                "not_accepted": [a for a in agencies if a.pk not in accepted] if version else [],
+            },
+        )
+
+
+class AgencyListView(TenantView):
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        agencies = selectors.agency_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        return self.render(
+            "kiaa/agency_list.html",
+            {
+                "agencies": agencies,
+                "can_manage": can_manage_alliance(self.tenant.roles),
+            },
+        )
+
+
+class AgencyDetailView(TenantView):
+    model = Agency
+
+    def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        person, alliance = self.tenant.person, self.tenant.alliance
+        agency = selectors.agency_get_for(person=person, alliance=alliance, pk=pk)
+        people = selectors.member_list_for(person=person, alliance=alliance).filter(agency=agency)
+        return self.render(
+            "kiaa/agency_detail.html",
+            {
+                "agency": agency,
+                "people": people,
+                "can_manage": can_manage_alliance(self.tenant.roles),
+                "can_invite": self.tenant.roles.has(Role.CHIEF_OFFICER, agency)
+                or self.tenant.roles.is_admin,
+            },
+        )
+
+
+class AgencyCreateView(TenantView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.require(can_manage_alliance(self.tenant.roles))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        form = AgencyForm(alliance=self.tenant.alliance)
+        return self.render("kiaa/form_page.html", {"form": form, "title": "Admit an agency"})
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        form = AgencyForm(request.POST, alliance=self.tenant.alliance)
+        if form.is_valid():
+            try:
+                agency = alliances.agency_create(
+                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, f"{agency.name} is now a member agency.")
+                return redirect(self.url("agency-detail", pk=agency.pk))
+        return self.render("kiaa/form_page.html", {"form": form, "title": "Admit an agency"}, 400)
+
+
+class AgencyEditView(TenantView):
+    model = Agency
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.agency = selectors.agency_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=kwargs["pk"]
+        )
+        self.require(can_manage_alliance(self.tenant.roles))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _page(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        return self.render(
+            "kiaa/form_page.html", {"form": form, "title": f"Edit {self.agency.name}"}, status
+        )
+
+    def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        initial = {
+            f: getattr(self.agency, f) for f in AgencyEditForm.base_fields if f != "service_areas"
+        }
+        initial["service_areas"] = [a.slug for a in self.agency.service_areas.all()]
+        return self._page(AgencyEditForm(initial=initial, alliance=self.tenant.alliance))
+
+    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        form = AgencyEditForm(request.POST, alliance=self.tenant.alliance)
+        if form.is_valid():
+            try:
+                alliances.agency_update(
+                    actor=self.tenant.person, agency=self.agency, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, "Agency details saved.")
+                return redirect(self.url("agency-detail", pk=self.agency.pk))
+        return self._page(form, 400)
+
+
+class ServiceAreaView(TenantView):
+    def _page(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        areas = selectors.service_area_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        return self.render(
+            "kiaa/service_areas.html",
+            {
+                "areas": areas,
+                "form": form,
+                "can_manage": can_manage_alliance(self.tenant.roles),
+            },
+            status,
+        )
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        return self._page(ServiceAreaForm())
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        self.require(can_manage_alliance(self.tenant.roles))
+        form = ServiceAreaForm(request.POST)
+        if form.is_valid():
+            try:
+                area = alliances.service_area_create(
+                    actor=self.tenant.person,
+                    alliance=self.tenant.alliance,
+                    name=form.cleaned_data["name"],
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, f"Service area “{area.name}” added.")
+                return redirect(self.url("service-areas"))
+        return self._page(form, 400)
+
+
+class MemberListView(TenantView):
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        person, alliance = self.tenant.person, self.tenant.alliance
+        return self.render(
+            "kiaa/member_list.html",
+            {
+                "people": selectors.member_list_for(person=person, alliance=alliance),
+                "invitations": selectors.invitation_list_for(
+                    person=person, alliance=alliance
+                ).filter(accepted_at=None, revoked_at=None),
+                "can_invite": self.tenant.roles.is_admin
+                or self.tenant.roles.has(Role.CHIEF_OFFICER),
+            },
+        )
+
+
+class InviteView(TenantView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        roles = self.tenant.roles
+        self.require(roles.is_admin or roles.has(Role.CHIEF_OFFICER))
+        agencies = selectors.agency_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        if roles.is_admin:
+            self.agencies, self.roles = agencies, list(Role.choices)
+        else:
+            self.agencies = agencies.filter(
+                pk__in=[a for a in roles.agency_ids if roles.has(Role.CHIEF_OFFICER, a)]
+            )
+            self.roles = [(v, label) for v, label in Role.choices if v in CHIEF_OFFICER_MAY_INVITE]
+        return super().dispatch(request, *args, **kwargs)
+
+    def _form(self, data: Any = None) -> InviteForm:
+        initial = {"agency": self.request.GET.get("agency")}
+        return InviteForm(data, initial=initial, agencies=self.agencies, roles=self.roles)
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        return self.render(
+            "kiaa/form_page.html", {"form": self._form(), "title": "Invite a person"}
+        )
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                invitation = members.invitation_create(
+                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect(self.url("members"))
+        return self.render("kiaa/form_page.html", {"form": form, "title": "Invite a person"}, 400)
+
+
+class ProtocolView(TenantView):
+    def _page(self, acceptance_form: AcceptanceForm | None, status: int = 200) -> HttpResponse:
+        alliance = self.tenant.alliance
+        return self.render(
+            "kiaa/protocol.html",
+            {
+                "version": selectors.protocol_version_current_for(alliance=alliance),
+                "versions": selectors.protocol_version_list_for(
+                    person=self.tenant.person, alliance=alliance
+                ),
+                "acceptance_form": acceptance_form,
+                "can_manage": can_manage_alliance(self.tenant.roles),
+            },
+            status,
+        )
+
+    def _boards(self) -> Any:
+        agencies = selectors.agency_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        ids = [a.pk for a in agencies if can_record_acceptance(self.tenant.roles, agency=a)]
+        return agencies.filter(pk__in=ids)
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        boards = self._boards()
+        return self._page(AcceptanceForm(agencies=boards) if boards.exists() else None)
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        version = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
+        boards = self._boards()
+        self.require(version is not None and boards.exists())
+        form = AcceptanceForm(request.POST, agencies=boards)
+        if form.is_valid():
+            try:
+                protocol.protocol_accept(
+                    actor=self.tenant.person, version=version, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, "The board's acceptance is recorded.")
+                return redirect(self.url("protocol"))
+        return self._page(form, 400)
+
+
+class ProtocolPublishView(TenantView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.require(can_manage_alliance(self.tenant.roles))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        current = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
+        form = ProtocolVersionForm(initial={"principles": current.principles if current else ""})
+        return self.render(
+            "kiaa/form_page.html", {"form": form, "title": "Adopt a protocol version"}
+        )
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        form = ProtocolVersionForm(request.POST)
+        if form.is_valid():
+            try:
+                version = protocol.protocol_version_publish(
+                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
+                )
+            except DomainError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(
+                    request, f"Version {version.number} adopted; boards can now accept it."
+                )
+                return redirect(self.url("protocol"))
+        return self.render(
+            "kiaa/form_page.html", {"form": form, "title": "Adopt a protocol version"}, 400
+        )
+
+
+class AuditView(TenantView):
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        self.require(can_view_audit(self.tenant.roles))
+        events = selectors.audit_event_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        page = Paginator(events, 50).get_page(request.GET.get("page"))
+        return self.render("kiaa/audit.html", {"page": page})
+
+
+class ActingAgencyView(TenantView):
+    """Choose which of one's agencies one acts for (people with roles in several)."""
+
+    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        chosen = request.POST.get("agency", "")
+        if chosen.isdigit() and int(chosen) in self.tenant.roles.agency_ids:
+            request.session[session_agency_key(self.tenant.alliance)] = int(chosen)
+        else:
+            messages.error(request, "Choose one of your own agencies.")
+        return redirect(self.url("dashboard"))
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation email: signed-in people accept; new people create an account."""
+    try:
+        invitation = members.invitation_from_token(token)
+    except DomainError as error:
+        return render(
+            request, "kiaa/invitation_invalid.html", {"message": error.message}, status=400
+        )
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                membership = members.invitation_accept(token=token, user=request.user)  # type: ignore[arg-type]
+            elif form.is_valid():
+                membership = members.invitation_accept_new_account(token=token, **form.cleaned_data)
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                membership = None
+        except DomainError as error:
+            if request.user.is_authenticated:
+                messages.error(request, error.message)
+            else:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if membership is not None:
+                messages.success(request, f"Welcome to {invitation.alliance.name}.")
+                return redirect("dashboard", alliance_slug=invitation.alliance.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "kiaa/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=status,
+    )

@@ -1,0 +1,1 @@
+"""Partnerships, consortia, MoUs, withdrawals and partnership documents."""
