@@ -32,7 +32,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("a/<slug:alliance_slug>/", include(alliance_pages)),
-    path("api/v1/", include("kiaa.api.urls")),
+    path("api/v1/", include("kiaa.api.urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

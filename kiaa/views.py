@@ -53,6 +53,20 @@ class TenantView(View):
         super().setup(request, *args, **kwargs)
         self.tenant = request.tenant  # type: ignore[attr-defined]
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The object comes first: another alliance's object is a 404 whatever the method.
+        if "pk" in kwargs:
+            self.object = self.get_object(kwargs["pk"])
+        self.require(self.allowed())
+        return super().dispatch(request, *args, **kwargs)
+
+    def allowed(self) -> bool:
+        """Whether the person's roles allow this page at all (403 otherwise)."""
+        return True
+
+    def get_object(self, pk: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} takes a pk and must define get_object")
+
     def url(self, name: str, **kwargs: Any) -> str:
         return reverse(name, kwargs={"alliance_slug": self.tenant.alliance.slug, **kwargs})
 
@@ -103,12 +117,20 @@ class AgencyListView(TenantView):
         )
 
 
-class AgencyDetailView(TenantView):
+class AgencyObjectMixin:
     model = Agency
+    tenant: Tenant
 
+    def get_object(self, pk: int) -> Agency:
+        return selectors.agency_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
+        )
+
+
+class AgencyDetailView(AgencyObjectMixin, TenantView):
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
         person, alliance = self.tenant.person, self.tenant.alliance
-        agency = selectors.agency_get_for(person=person, alliance=alliance, pk=pk)
+        agency = self.object
         people = selectors.member_list_for(person=person, alliance=alliance).filter(agency=agency)
         return self.render(
             "kiaa/agency_detail.html",
@@ -123,9 +145,8 @@ class AgencyDetailView(TenantView):
 
 
 class AgencyCreateView(TenantView):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.require(can_manage_alliance(self.tenant.roles))
-        return super().dispatch(request, *args, **kwargs)
+    def allowed(self) -> bool:
+        return can_manage_alliance(self.tenant.roles)
 
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         form = AgencyForm(alliance=self.tenant.alliance)
@@ -146,26 +167,20 @@ class AgencyCreateView(TenantView):
         return self.render("kiaa/form_page.html", {"form": form, "title": "Admit an agency"}, 400)
 
 
-class AgencyEditView(TenantView):
-    model = Agency
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.agency = selectors.agency_get_for(
-            person=self.tenant.person, alliance=self.tenant.alliance, pk=kwargs["pk"]
-        )
-        self.require(can_manage_alliance(self.tenant.roles))
-        return super().dispatch(request, *args, **kwargs)
+class AgencyEditView(AgencyObjectMixin, TenantView):
+    def allowed(self) -> bool:
+        return can_manage_alliance(self.tenant.roles)
 
     def _page(self, form: forms.Form, status: int = 200) -> HttpResponse:
         return self.render(
-            "kiaa/form_page.html", {"form": form, "title": f"Edit {self.agency.name}"}, status
+            "kiaa/form_page.html", {"form": form, "title": f"Edit {self.object.name}"}, status
         )
 
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
         initial = {
-            f: getattr(self.agency, f) for f in AgencyEditForm.base_fields if f != "service_areas"
+            f: getattr(self.object, f) for f in AgencyEditForm.base_fields if f != "service_areas"
         }
-        initial["service_areas"] = [a.slug for a in self.agency.service_areas.all()]
+        initial["service_areas"] = [a.slug for a in self.object.service_areas.all()]
         return self._page(AgencyEditForm(initial=initial, alliance=self.tenant.alliance))
 
     def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
@@ -173,13 +188,13 @@ class AgencyEditView(TenantView):
         if form.is_valid():
             try:
                 alliances.agency_update(
-                    actor=self.tenant.person, agency=self.agency, **form.cleaned_data
+                    actor=self.tenant.person, agency=self.object, **form.cleaned_data
                 )
             except DomainError as error:
                 show_refusal(form, error)
             else:
                 messages.success(request, "Agency details saved.")
-                return redirect(self.url("agency-detail", pk=self.agency.pk))
+                return redirect(self.url("agency-detail", pk=self.object.pk))
         return self._page(form, 400)
 
 
@@ -236,9 +251,11 @@ class MemberListView(TenantView):
 
 
 class InviteView(TenantView):
+    def allowed(self) -> bool:
+        return self.tenant.roles.is_admin or self.tenant.roles.has(Role.CHIEF_OFFICER)
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         roles = self.tenant.roles
-        self.require(roles.is_admin or roles.has(Role.CHIEF_OFFICER))
         agencies = selectors.agency_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
@@ -321,9 +338,8 @@ class ProtocolView(TenantView):
 
 
 class ProtocolPublishView(TenantView):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.require(can_manage_alliance(self.tenant.roles))
-        return super().dispatch(request, *args, **kwargs)
+    def allowed(self) -> bool:
+        return can_manage_alliance(self.tenant.roles)
 
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         current = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
@@ -352,8 +368,10 @@ class ProtocolPublishView(TenantView):
 
 
 class AuditView(TenantView):
+    def allowed(self) -> bool:
+        return can_view_audit(self.tenant.roles)
+
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        self.require(can_view_audit(self.tenant.roles))
         events = selectors.audit_event_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )

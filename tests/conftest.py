@@ -22,7 +22,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests that need the real PostgreSQL or Redis are skipped locally without them, failed in CI."""
     vendor = settings.DATABASES["default"]["ENGINE"]
     missing = {
-        "postgres": None if "postgresql" in vendor else "PostgreSQL not running (DATABASE_URL unset)",
+        "postgres": None
+        if "postgresql" in vendor
+        else "PostgreSQL not running (DATABASE_URL unset)",
         "redis": None if settings.TEST_REDIS_URL else "Redis not running (REDIS_URL unset)",
     }
     for item in items:

@@ -18,6 +18,7 @@ class TenantAPIMixin:
     """
 
     tenant: tenancy.Tenant
+    _object: Any = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
@@ -26,6 +27,13 @@ class TenantAPIMixin:
         except tenancy.UnheldAgency:
             raise exceptions.PermissionDenied(UNHELD_AGENCY) from None
         request.tenant = self.tenant  # type: ignore[attr-defined]
+        # The object comes first: another alliance's object is a 404 whatever the method.
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
+        if lookup in kwargs:
+            self._object = super().get_object()  # type: ignore[misc]
+
+    def get_object(self) -> Any:
+        return self._object
 
     @property
     def alliance(self) -> Any:

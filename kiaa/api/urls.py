@@ -3,6 +3,8 @@ from rest_framework.routers import SimpleRouter
 
 from kiaa.api import views
 
+app_name = "api"
+
 router = SimpleRouter()
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("service-areas", views.ServiceAreaViewSet, basename="service-area")

@@ -16,3 +16,4 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 TEST_REDIS_URL = env("REDIS_URL", default="")
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests

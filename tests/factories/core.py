@@ -30,8 +30,12 @@ class ServiceAreaFactory(factory.Factory):
     name = factory.Sequence(lambda n: f"Service area {n}")
 
     @classmethod
-    def _create(cls, model_class: type, *args: Any, alliance: Alliance, **kwargs: Any) -> ServiceArea:
-        return alliances.service_area_create(actor=_platform_admin(alliance), alliance=alliance, **kwargs)
+    def _create(
+        cls, model_class: type, *args: Any, alliance: Alliance, **kwargs: Any
+    ) -> ServiceArea:
+        return alliances.service_area_create(
+            actor=_platform_admin(alliance), alliance=alliance, **kwargs
+        )
 
 
 class AgencyFactory(factory.Factory):
@@ -63,16 +67,24 @@ class PersonFactory(factory.Factory):
         return members.person_create(**kwargs)
 
 
-def grant(user: User, role: str, agency: Agency | None = None, *, alliance: Alliance | None = None) -> Membership:
+def grant(
+    user: User, role: str, agency: Agency | None = None, *, alliance: Alliance | None = None
+) -> Membership:
     """Give a role directly (as platform setup would); the alliance comes from the agency."""
     target = agency.alliance if agency is not None else alliance
     assert target is not None, "an agency-less role needs the alliance"
-    return members.membership_grant(actor=None, alliance=target, user=user, role=role, agency=agency)
+    return members.membership_grant(
+        actor=None, alliance=target, user=user, role=role, agency=agency
+    )
 
 
 def _platform_admin(alliance: Alliance) -> User:
     """The alliance's first admin, created on first use, for factories that need an admin actor."""
-    admin = Membership.objects.filter(alliance=alliance, role="alliance_admin").select_related("user").first()
+    admin = (
+        Membership.objects.filter(alliance=alliance, role="alliance_admin")
+        .select_related("user")
+        .first()
+    )
     if admin is not None:
         return admin.user
     user = PersonFactory()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -33,7 +34,7 @@ def test_every_service_write_appends_a_linked_event(chained):
     chain = events(chained)
     assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
     assert chain[0].prev_hash == audit.GENESIS_HASH
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(chain, chain[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(chain))
     assert audit.verify(chained) is None
 
 
@@ -137,8 +138,9 @@ def test_concurrent_appends_do_not_fork_the_chain():
     def admit(n: int) -> None:
         try:
             barrier.wait()
-            alliances.agency_create(actor=None, alliance=alliance, name=f"Busy {n}",
-                                    size_band="small", reach="local")
+            alliances.agency_create(
+                actor=None, alliance=alliance, name=f"Busy {n}", size_band="small", reach="local"
+            )
         except BaseException as error:  # surfaced below; a thread must not swallow it
             errors.append(error)
         finally:

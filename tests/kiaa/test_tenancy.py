@@ -1,0 +1,203 @@
+"""Isolation between alliances, proven on every URL the project has.
+
+The patterns come from the URL resolver, so a URL added later is covered without editing
+this file; a detail URL whose model cannot be discovered fails here until it can.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kiaa.models import Membership, ProtocolVersion, Role
+from kiaa.services import protocol
+from kiaa.tenancy import TENANT_KWARG
+from tests.factories import ServiceAreaFactory, grant
+from tests.factories.core import _platform_admin
+
+pytestmark = pytest.mark.django_db
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+# URLs outside any alliance; everything else must carry the alliance slug.
+NON_TENANT_PREFIXES = (
+    "",
+    "accounts/",
+    "invitations/",
+    "api/v1/auth/",
+    "api/schema/",
+    "api/docs/",
+    "admin/",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str | None
+    callback: Any
+    params: tuple[str, ...]
+
+    def model(self) -> type[Model] | None:
+        view = getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+        if view is None:
+            return getattr(self.callback, "model", None)
+        queryset = getattr(view, "queryset", None)
+        return queryset.model if queryset is not None else getattr(view, "model", None)
+
+
+def walk(
+    patterns: list[Any], prefix: str = "", params: tuple[str, ...] = (), namespace: str = ""
+) -> list[Route]:
+    routes: list[Route] = []
+    for p in patterns:
+        converters = tuple(getattr(p.pattern, "converters", {})) or tuple(
+            p.pattern.regex.groupindex
+        )
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            routes += walk(p.url_patterns, route, params + converters, inner)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}{p.name}" if p.name else None
+            routes.append(Route(route, name, p.callback, params + converters))
+    return routes
+
+
+ALL_ROUTES = walk(get_resolver().url_patterns)
+TENANT_ROUTES = [r for r in ALL_ROUTES if TENANT_KWARG in r.params]
+
+
+def test_the_walk_finds_the_pages_and_the_api():
+    names = {r.name for r in TENANT_ROUTES}
+    assert {
+        "dashboard",
+        "agency-detail",
+        "api:agency-list",
+        "api:agency-detail",
+        "api:protocol",
+    } <= names
+    assert len(TENANT_ROUTES) >= 15
+
+
+def test_every_url_outside_an_alliance_is_one_we_meant():
+    stray = [
+        r.route
+        for r in ALL_ROUTES
+        if TENANT_KWARG not in r.params
+        and not any(r.route.startswith(p) and (p or r.route == "") for p in NON_TENANT_PREFIXES)
+    ]
+    assert stray == [], "these URLs are outside any alliance; put them under a/<alliance_slug>/"
+
+
+@pytest.fixture
+def populated(world, admin):
+    """Both alliances hold one of everything a detail URL can point at."""
+    for alliance in (world.alliance, world.other_alliance):
+        ServiceAreaFactory(alliance=alliance, name=f"Debt advice {alliance.slug}")
+        protocol.protocol_version_publish(
+            actor=_platform_admin(alliance),
+            alliance=alliance,
+            principles="Be open.",
+            implemented_on="2025-01-01",
+            review_due_on="2026-01-01",
+        )
+    grant(_platform_admin(world.other_alliance), Role.STAFF, world.other_agency)
+    return world
+
+
+def populated_admin(world: Any) -> Any:
+    return _platform_admin(world.alliance)
+
+
+def url_for(route: Route, slug: str, obj: Model | None) -> str:
+    assert route.name, f"{route.route}: name the URL so it can be reversed"
+    kwargs = {p: slug if p == TENANT_KWARG else getattr(obj, p) for p in route.params}
+    return reverse(route.name, kwargs=kwargs)
+
+
+def object_in(route: Route, alliance: Any) -> Model | None:
+    object_params = [p for p in route.params if p != TENANT_KWARG]
+    if not object_params:
+        return None
+    model = route.model()
+    assert model is not None, (
+        f"{route.route}: set `model` or `queryset` on the view so isolation is tested"
+    )
+    obj = model.objects.filter(alliance=alliance).first()
+    assert obj is not None, f"add a {model.__name__} to the `populated` fixture for {route.route}"
+    return obj
+
+
+def hit(client: Client, method: str, url: str) -> int:
+    return getattr(client, method)(
+        url, data={} if method == "get" else None, content_type="application/json"
+    ).status_code
+
+
+@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+def test_a_person_of_another_alliance_gets_404_on_every_method(route, populated, outsider):
+    """The outsider holds roles elsewhere; the home alliance's URLs do not exist for them."""
+    url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
+    member = Client()
+    member.force_login(populated_admin(populated))
+    assert hit(member, "get", url) != 404, (
+        f"{url} must exist for a member, or this test proves nothing"
+    )
+    client = Client()
+    client.force_login(outsider)
+    for method in METHODS:
+        assert hit(client, method, url) == 404, f"{method.upper()} {url}"
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in TENANT_ROUTES if len(r.params) > 1], ids=lambda r: r.name or r.route
+)
+def test_another_alliances_object_is_404_even_through_ones_own_alliance(route, populated, admin):
+    """An admin of the home alliance names an object of the other alliance in a home URL."""
+    client = Client()
+    client.force_login(admin)
+    url = url_for(route, populated.alliance.slug, object_in(route, populated.other_alliance))
+    for method in METHODS:
+        assert hit(client, method, url) == 404, f"{method.upper()} {url}"
+
+
+@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+def test_a_missing_alliance_and_a_hidden_one_look_the_same(route, populated, outsider):
+    client = Client()
+    client.force_login(outsider)
+    obj = object_in(route, populated.alliance)
+    hidden = client.get(url_for(route, populated.alliance.slug, obj))
+    missing = client.get(url_for(route, "no-such-alliance", obj))
+    assert hidden.status_code == missing.status_code == 404
+    # The pages differ only in the per-render CSRF mask of the sign-out form.
+    assert unmasked(hidden.content) == unmasked(missing.content)
+
+
+def unmasked(content: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+
+
+@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+def test_anonymous_people_are_sent_to_sign_in_or_refused(route, populated):
+    url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
+    response = Client().get(url)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_member_of_both_alliances_sees_each(populated, chief_officer):
+    grant(chief_officer, Role.STAFF, populated.other_agency)
+    client = Client()
+    client.force_login(chief_officer)
+    assert client.get(f"/a/{populated.alliance.slug}/agencies/").status_code == 200
+    assert client.get(f"/a/{populated.other_alliance.slug}/agencies/").status_code == 200
+    assert Membership.objects.filter(user=chief_officer).count() == 2
+    assert ProtocolVersion.objects.count() == 2
