@@ -5,7 +5,7 @@ Writes go through the pages and API, whose services check the rules and audit th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -13,11 +13,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kiaa import models
-from kiaa.models import Membership, Role
+from kiaa.models import Membership, Role, User
 
 
 def administered_alliance_ids(request: HttpRequest) -> QuerySet[Any]:
-    admin_roles = Membership.objects.filter(user_id=request.user.pk, role=Role.ALLIANCE_ADMIN)
+    admin_roles = Membership.objects.filter(user=cast(User, request.user), role=Role.ALLIANCE_ADMIN)
     return admin_roles.values("alliance_id")
 
 
@@ -41,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class TenantAdmin(ReadOnlyAdmin):
     """Superusers see every alliance; other staff only those they are an alliance admin of."""
 
-    list_filter: Any = ["alliance"]
+    list_filter = ["alliance"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
@@ -39,7 +39,7 @@ class AgencyForm(forms.Form):
     def __init__(self, *args: Any, alliance: Alliance, **kwargs: Any):
         super().__init__(*args, **kwargs)
         areas = ServiceArea.objects.for_alliance(alliance).values_list("slug", "name")
-        self.fields["service_areas"].choices = list(areas)
+        cast(forms.ChoiceField, self.fields["service_areas"]).choices = list(areas)
 
 
 class AgencyEditForm(AgencyForm):
@@ -64,8 +64,8 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: Any, roles: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-        self.fields["role"].choices = roles
+        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies  # type: ignore[type-arg]
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
 
 
 class ProtocolVersionForm(forms.Form):
@@ -85,7 +85,7 @@ class AcceptanceForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
+        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies  # type: ignore[type-arg]
 
 
 class AcceptInvitationForm(forms.Form):

@@ -194,7 +194,7 @@ class Membership(TenantModel):
         indexes = [models.Index(fields=["alliance", "user"], name="membership_alliance_user")]
 
     def __str__(self) -> str:
-        where = self.agency.name if self.agency_id else "the alliance"
+        where = self.agency.name if self.agency else "the alliance"
         return f"{self.user} — {self.get_role_display()} of {where}"
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -53,7 +54,7 @@ class TenantView(View):
         super().setup(request, *args, **kwargs)
         self.tenant = request.tenant  # type: ignore[attr-defined]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # The object comes first: another alliance's object is a 404 whatever the method.
         if "pk" in kwargs:
             self.object = self.get_object(kwargs["pk"])
@@ -254,7 +255,7 @@ class InviteView(TenantView):
     def allowed(self) -> bool:
         return self.tenant.roles.is_admin or self.tenant.roles.has(Role.CHIEF_OFFICER)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         roles = self.tenant.roles
         agencies = selectors.agency_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
@@ -322,7 +323,8 @@ class ProtocolView(TenantView):
     def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         version = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
         boards = self._boards()
-        self.require(version is not None and boards.exists())
+        if version is None or not boards.exists():
+            raise PermissionDenied("Only a trustee can record their board's acceptance.")
         form = AcceptanceForm(request.POST, agencies=boards)
         if form.is_valid():
             try:

@@ -24,7 +24,9 @@ class ServiceAreaSerializer(serializers.ModelSerializer[ServiceArea]):
 
 
 class AgencySerializer(serializers.ModelSerializer[Agency]):
-    service_areas = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+    service_areas = serializers.SlugRelatedField[ServiceArea](
+        many=True, slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Agency

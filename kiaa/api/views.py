@@ -10,6 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from kiaa import selectors
@@ -73,7 +74,7 @@ class ServiceAreaViewSet(
     def get_queryset(self) -> QuerySet[ServiceArea]:
         return selectors.service_area_list_for(person=self.person, alliance=self.alliance)
 
-    def perform_create(self, serializer: s.ServiceAreaSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = alliances.service_area_create(
             actor=self.person, alliance=self.alliance, **serializer.validated_data
         )
