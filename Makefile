@@ -41,6 +41,7 @@ lint: install-dev
 check: install-dev
 	DJANGO_ENV=local $(BIN)/python manage.py check
 	DJANGO_ENV=local $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_ENV=local $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 worker: install
 	$(BIN)/celery -A kiaa worker --loglevel=INFO

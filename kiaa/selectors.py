@@ -13,6 +13,7 @@ from kiaa.models import (
     Membership,
     ProtocolAcceptance,
     ProtocolVersion,
+    Role,
     ServiceArea,
     User,
 )
@@ -49,13 +50,30 @@ def member_list_for(*, person: User, alliance: Alliance) -> QuerySet[Membership]
     return Membership.objects.for_alliance(alliance).select_related("user", "agency")
 
 
+def membership_get_for(*, person: User, alliance: Alliance, pk: int | str) -> Membership:
+    """One role held in the alliance, or 404."""
+    membership = member_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if membership is None:
+        raise Http404("No such role.")
+    return membership
+
+
 def invitation_list_for(*, person: User, alliance: Alliance) -> QuerySet[Invitation]:
     """Invitations the person may manage: all for an admin, their agency's for a chief officer."""
     invitations = Invitation.objects.for_alliance(alliance).select_related("agency", "invited_by")
     roles = roles_of(person, alliance)
     if can_manage_alliance(roles):
         return invitations
-    return invitations.filter(invited_by=person)
+    led = [a for a in roles.agency_ids if roles.has(Role.CHIEF_OFFICER, a)]
+    return invitations.filter(agency_id__in=led)
+
+
+def invitation_get_for(*, person: User, alliance: Alliance, pk: int | str) -> Invitation:
+    """One invitation the person may manage, or 404 (others' invitations are not theirs to see)."""
+    invitation = invitation_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
 
 
 def protocol_version_current_for(*, alliance: Alliance) -> ProtocolVersion | None:

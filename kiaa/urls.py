@@ -16,6 +16,14 @@ alliance_pages = [
     path("service-areas/", views.ServiceAreaView.as_view(), name="service-areas"),
     path("members/", views.MemberListView.as_view(), name="members"),
     path("members/invite/", views.InviteView.as_view(), name="invite"),
+    path(
+        "members/<int:pk>/remove/", views.MembershipRemoveView.as_view(), name="membership-remove"
+    ),
+    path(
+        "invitations/<int:pk>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
     path("protocol/", views.ProtocolView.as_view(), name="protocol"),
     path("protocol/new-version/", views.ProtocolPublishView.as_view(), name="protocol-publish"),
     path("audit/", views.AuditView.as_view(), name="audit"),

@@ -27,9 +27,10 @@ from kiaa.forms import (
     ProtocolVersionForm,
     ServiceAreaForm,
 )
-from kiaa.models import Agency, Role
+from kiaa.models import Agency, Invitation, Membership, Role
 from kiaa.permissions import (
     CHIEF_OFFICER_MAY_INVITE,
+    can_invite,
     can_manage_alliance,
     can_record_acceptance,
     can_view_audit,
@@ -43,6 +44,13 @@ def show_refusal(form: forms.Form, error: DomainError) -> None:
     if error.code == Code.FORBIDDEN:
         raise PermissionDenied(error.message)
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def refuse_or_message(request: HttpRequest, error: DomainError) -> None:
+    """A refusal of a button (no form): 403 when not allowed, else an error message."""
+    if error.code == Code.FORBIDDEN:
+        raise PermissionDenied(error.message)
+    messages.error(request, error.message)
 
 
 class TenantView(View):
@@ -237,11 +245,15 @@ class ServiceAreaView(TenantView):
 
 class MemberListView(TenantView):
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        person, alliance = self.tenant.person, self.tenant.alliance
+        person, alliance, roles = self.tenant.person, self.tenant.alliance, self.tenant.roles
+        people = list(selectors.member_list_for(person=person, alliance=alliance))
         return self.render(
             "kiaa/member_list.html",
             {
-                "people": selectors.member_list_for(person=person, alliance=alliance),
+                "people": people,
+                "removable": {
+                    m.pk for m in people if can_invite(roles, agency=m.agency, role=m.role)
+                },
                 "invitations": selectors.invitation_list_for(
                     person=person, alliance=alliance
                 ).filter(accepted_at=None, revoked_at=None),
@@ -249,6 +261,46 @@ class MemberListView(TenantView):
                 or self.tenant.roles.has(Role.CHIEF_OFFICER),
             },
         )
+
+
+class MembershipRemoveView(TenantView):
+    """POST: take a role away (an admin, or a chief officer for their own agency's roles)."""
+
+    model = Membership
+
+    def get_object(self, pk: int) -> Membership:
+        return selectors.membership_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
+        )
+
+    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        try:
+            members.membership_end(actor=self.tenant.person, membership=self.object)
+        except DomainError as error:
+            refuse_or_message(request, error)
+        else:
+            messages.success(request, f"{self.object.user} no longer holds that role.")
+        return redirect(self.url("members"))
+
+
+class InvitationRevokeView(TenantView):
+    """POST: withdraw an invitation nobody has accepted yet."""
+
+    model = Invitation
+
+    def get_object(self, pk: int) -> Invitation:
+        return selectors.invitation_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
+        )
+
+    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        try:
+            members.invitation_revoke(actor=self.tenant.person, invitation=self.object)
+        except DomainError as error:
+            refuse_or_message(request, error)
+        else:
+            messages.success(request, f"The invitation to {self.object.email} is withdrawn.")
+        return redirect(self.url("members"))
 
 
 class InviteView(TenantView):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, Invitation, Membership, Role, User
-from kiaa.permissions import can_invite, can_manage_alliance, roles_of
+from kiaa.permissions import can_invite, roles_of
 
 INVITE_NOT_ALLOWED = "You cannot invite people to that role in that agency."
 AGENCY_OF_OTHER_ALLIANCE = "That agency is not in this alliance."
@@ -256,7 +256,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     """Withdraw an invitation that has not been accepted."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     roles = roles_of(actor, invitation.alliance)
-    if not (can_manage_alliance(roles) or invitation.invited_by_id == actor.pk):
+    if not can_invite(roles, agency=invitation.agency, role=invitation.role):
         raise DomainError(NOT_ALLOWED, Code.FORBIDDEN)
     if invitation.accepted_at or invitation.revoked_at:
         raise DomainError(INVITATION_USED, Code.CONFLICT)

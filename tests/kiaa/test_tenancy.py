@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kiaa.models import Membership, ProtocolVersion, Role
-from kiaa.services import protocol
+from kiaa.services import members, protocol
 from kiaa.tenancy import TENANT_KWARG
 from tests.factories import ServiceAreaFactory, grant
 from tests.factories.core import _platform_admin
@@ -106,6 +106,14 @@ def populated(world, admin):
             principles="Be open.",
             implemented_on="2025-01-01",
             review_due_on="2026-01-01",
+        )
+        agency = world.lead if alliance == world.alliance else world.other_agency
+        members.invitation_create(
+            actor=_platform_admin(alliance),
+            alliance=alliance,
+            email=f"invited@{alliance.slug}.example.org",
+            role=Role.STAFF,
+            agency=agency,
         )
     grant(_platform_admin(world.other_alliance), Role.STAFF, world.other_agency)
     return world
