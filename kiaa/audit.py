@@ -22,9 +22,18 @@ from kiaa.models import Agency, Alliance, AuditEvent, AuditHead, User
 GENESIS_HASH = "0" * 64
 
 
+def _number(text: str) -> float | int:
+    # PostgreSQL's jsonb gives integral floats back as integers (1e16 -> 10000000000000000);
+    # store them as integers so the payload read back hashes as it did when recorded.
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def _canonical(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload exactly as the JSON column will give it back (dates as strings)."""
-    loaded: dict[str, Any] = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    loaded: dict[str, Any] = json.loads(
+        json.dumps(payload, cls=DjangoJSONEncoder), parse_float=_number
+    )
     return loaded
 
 

@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from kiaa.querysets import TenantQuerySet
 
@@ -56,7 +57,7 @@ class ServiceArea(TenantModel):
                 fields=["alliance", "slug"], name="service_area_slug_per_alliance"
             ),
             models.UniqueConstraint(
-                fields=["alliance", "name"], name="service_area_name_per_alliance"
+                F("alliance"), Lower("name"), name="service_area_name_per_alliance"
             ),
         ]
 
@@ -111,7 +112,8 @@ class Agency(TenantModel):
         ordering = ["name"]
         verbose_name_plural = "agencies"
         constraints = [
-            models.UniqueConstraint(fields=["alliance", "name"], name="agency_name_per_alliance"),
+            # "Lead Advice" and "lead advice" are the same agency.
+            models.UniqueConstraint(F("alliance"), Lower("name"), name="agency_name_per_alliance"),
             models.UniqueConstraint(
                 fields=["alliance", "charity_number"],
                 condition=~Q(charity_number=""),

@@ -37,6 +37,10 @@ class Roles:
     def names(self) -> list[str]:
         return sorted({r for _, r in self.held})
 
+    def labels(self) -> list[str]:
+        """The roles in words ("Chief officer"), for people to read."""
+        return sorted({Role(r).label for _, r in self.held})
+
 
 def roles_of(person: User, alliance: Alliance) -> Roles:
     """One query: the roles the person holds in the alliance."""

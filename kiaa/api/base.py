@@ -11,26 +11,28 @@ UNHELD_AGENCY = "You hold no role in the agency named by X-Agency."
 
 
 class TenantAPIMixin:
-    """Resolves `request.tenant` after authentication, through the same function as the pages.
+    """Resolves `request.tenant` as part of the permission check, in this order:
 
-    Another alliance (or one the person holds no role in) is a 404; an acting agency the
-    person does not hold is a 403 (API.md).
+    signed in (401) -> a role in the alliance (404, through the same `resolve` as the pages)
+    -> the object, if the URL names one (404 whatever the method) -> the permission classes,
+    which may now read `view.tenant` (403). An acting agency the person does not hold is a 403.
     """
 
     tenant: tenancy.Tenant
     _object: Any = None
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+    def check_permissions(self, request: Request) -> None:
+        if not request.user or not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
         try:
-            self.tenant = tenancy.resolve(request, kwargs[tenancy.TENANT_KWARG])  # type: ignore[arg-type]
+            self.tenant = tenancy.resolve(request, self.kwargs[tenancy.TENANT_KWARG])  # type: ignore[attr-defined, arg-type]
         except tenancy.UnheldAgency:
             raise exceptions.PermissionDenied(UNHELD_AGENCY) from None
         request.tenant = self.tenant  # type: ignore[attr-defined]
-        # The object comes first: another alliance's object is a 404 whatever the method.
         lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
-        if lookup in kwargs:
+        if lookup in self.kwargs:  # type: ignore[attr-defined]
             self._object = super().get_object()  # type: ignore[misc]
+        super().check_permissions(request)  # type: ignore[misc]
 
     def get_object(self) -> Any:
         return self._object

@@ -44,8 +44,8 @@ class AgencySerializer(serializers.ModelSerializer[Agency]):
         read_only_fields = fields
 
 
-class AgencyWriteSerializer(serializers.Serializer[Any]):
-    """Input for creating (all required but numbers) or patching an agency."""
+class AgencyCreateSerializer(serializers.Serializer[Any]):
+    """Input for admitting an agency; it starts active."""
 
     name = serializers.CharField(max_length=200)
     charity_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -53,8 +53,13 @@ class AgencyWriteSerializer(serializers.Serializer[Any]):
     size_band = serializers.ChoiceField(choices=Agency.SizeBand.choices)
     reach = serializers.ChoiceField(choices=Agency.Reach.choices)
     service_areas = serializers.ListField(child=serializers.SlugField(), required=False)
-    status = serializers.ChoiceField(choices=Agency.Status.choices, required=False)
     is_arbiter = serializers.BooleanField(required=False)
+
+
+class AgencyUpdateSerializer(AgencyCreateSerializer):
+    """Input for PATCHing an agency: any field of admission, and its status."""
+
+    status = serializers.ChoiceField(choices=Agency.Status.choices, required=False)
 
 
 class UserSummarySerializer(serializers.Serializer[Any]):

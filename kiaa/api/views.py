@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 from kiaa import selectors
 from kiaa.api import serializers as s
 from kiaa.api.base import TenantAPIMixin
+from kiaa.api.filters import MemberFilter
+from kiaa.api.permissions import InvitesByAdminsAndChiefOfficers, ReadsForMembersWritesForAdmins
 from kiaa.auth import lockout_message
 from kiaa.models import Agency, Membership, ProtocolVersion, ServiceArea
 from kiaa.services import alliances, members, tokens
@@ -34,25 +36,26 @@ class AgencyViewSet(
 
     queryset = Agency.objects.none()
     serializer_class = s.AgencySerializer
+    permission_classes = [IsAuthenticated, ReadsForMembersWritesForAdmins]
     filterset_fields = ["status", "reach", "size_band", "is_arbiter"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Agency]:
         return selectors.agency_list_for(person=self.person, alliance=self.alliance)
 
-    @extend_schema(request=s.AgencyWriteSerializer, responses={201: s.AgencySerializer})
+    @extend_schema(request=s.AgencyCreateSerializer, responses={201: s.AgencySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = s.AgencyWriteSerializer(data=request.data)
+        data = s.AgencyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agency = alliances.agency_create(
             actor=self.person, alliance=self.alliance, **data.validated_data
         )
         return Response(s.AgencySerializer(agency).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AgencyWriteSerializer, responses={200: s.AgencySerializer})
+    @extend_schema(request=s.AgencyUpdateSerializer, responses={200: s.AgencySerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         agency = self.get_object()
-        data = s.AgencyWriteSerializer(data=request.data, partial=True)
+        data = s.AgencyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         agency = alliances.agency_update(actor=self.person, agency=agency, **data.validated_data)
         return Response(s.AgencySerializer(self.get_queryset().get(pk=agency.pk)).data)
@@ -69,6 +72,7 @@ class ServiceAreaViewSet(
 
     queryset = ServiceArea.objects.none()
     serializer_class = s.ServiceAreaSerializer
+    permission_classes = [IsAuthenticated, ReadsForMembersWritesForAdmins]
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[ServiceArea]:
@@ -90,7 +94,8 @@ class MemberViewSet(
 
     queryset = Membership.objects.none()
     serializer_class = s.MemberSerializer
-    filterset_fields = ["agency", "role"]
+    permission_classes = [IsAuthenticated, InvitesByAdminsAndChiefOfficers]
+    filterset_class = MemberFilter
 
     def get_queryset(self) -> QuerySet[Membership]:
         return selectors.member_list_for(person=self.person, alliance=self.alliance)

@@ -18,6 +18,8 @@ NOT_ADMIN = "Only an alliance admin can do this."
 SLUG_TAKEN = "An alliance with this address already exists."
 AREA_EXISTS = "This alliance already has a service area with that name or slug."
 AGENCY_EXISTS = "This alliance already has an agency with that name or charity number."
+AREA_NEEDS_SLUG = "Give this service area a short address (slug) in Latin letters."
+SLUG_LENGTH = ServiceArea._meta.get_field("slug").max_length or 60
 UNKNOWN_AREAS = "Unknown service areas: {slugs}."
 EXPULSION_NEEDS_RULING = (
     "An agency is expelled only through a recorded ruling or breach decision, not by editing it."
@@ -55,11 +57,15 @@ def service_area_create(
 ) -> ServiceArea:
     """Add a field of work (e.g. debt advice) that agencies and tenders are tagged with."""
     _require_admin(actor, alliance)
-    slug = slug or slugify(name)
+    slug = slug or slugify(name)[:SLUG_LENGTH].strip("-")
+    if not slug:
+        raise DomainError(AREA_NEEDS_SLUG, field="slug")
+    area = ServiceArea(alliance=alliance, name=name, slug=slug)
+    check_fields(area, exclude=["alliance"])
     areas = ServiceArea.objects.for_alliance(alliance)
     if areas.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
         raise DomainError(AREA_EXISTS, field="name")
-    area = ServiceArea.objects.create(alliance=alliance, name=name, slug=slug)
+    area.save()
     audit.record(
         alliance=alliance,
         actor=actor,
@@ -94,7 +100,7 @@ def _set_areas(agency: Agency, areas: list[ServiceArea]) -> None:
 
 
 def _save_agency(agency: Agency) -> None:
-    # The unique constraints are the real guard; a race past the pre-check lands here.
+    # The unique constraints (name ignoring case, charity number) are the guard, race-free.
     try:
         with transaction.atomic():
             agency.save()

@@ -80,10 +80,12 @@ def membership_end(*, actor: User, membership: Membership) -> None:
     if not can_invite(roles, agency=membership.agency, role=membership.role):
         raise DomainError(NOT_ALLOWED, Code.FORBIDDEN)
     if membership.role == Role.ALLIANCE_ADMIN:
+        # Lock every admin role so two admins cannot remove each other at once.
         admins = (
             Membership.objects.for_alliance(alliance)
-            .select_for_update()
             .filter(role=Role.ALLIANCE_ADMIN)
+            .order_by("pk")
+            .select_for_update()
         )
         if len(admins) <= 1:
             raise DomainError(LAST_ADMIN, Code.CONFLICT)

@@ -30,6 +30,14 @@ def test_the_arbiter_must_be_active(world):
     assert refused(lambda: Agency.objects.filter(pk=world.cvs.pk).update(status="suspended"))
 
 
+def test_agency_names_are_unique_ignoring_case(world):
+    assert refused(
+        lambda: Agency.objects.create(
+            alliance=world.alliance, name="LEAD advice", size_band="small", reach="local"
+        )
+    )
+
+
 def test_agency_names_are_unique_within_an_alliance_only(world):
     assert refused(
         lambda: Agency.objects.create(
