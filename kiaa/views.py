@@ -346,42 +346,49 @@ class InviteView(TenantView):
 
 
 class ProtocolView(TenantView):
+    """The protocol in force; trustees record their board's acceptance of it here."""
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.version = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
+        agencies = selectors.agency_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        # Boards this person may speak for, and of those the ones yet to accept this version.
+        self.my_boards = [a for a in agencies if can_record_acceptance(self.tenant.roles, agency=a)]
+        accepted = {a.agency_id for a in self.version.acceptances.all()} if self.version else set()
+        self.open_boards = agencies.filter(
+            pk__in=[a.pk for a in self.my_boards if a.pk not in accepted]
+        )
+
     def _page(self, acceptance_form: AcceptanceForm | None, status: int = 200) -> HttpResponse:
-        alliance = self.tenant.alliance
+        versions = selectors.protocol_version_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
         return self.render(
             "kiaa/protocol.html",
             {
-                "version": selectors.protocol_version_current_for(alliance=alliance),
-                "versions": selectors.protocol_version_list_for(
-                    person=self.tenant.person, alliance=alliance
-                ),
+                "version": self.version,
+                "versions": versions,
                 "acceptance_form": acceptance_form,
+                "all_my_boards_accepted": bool(self.my_boards) and acceptance_form is None,
                 "can_manage": can_manage_alliance(self.tenant.roles),
             },
             status,
         )
 
-    def _boards(self) -> Any:
-        agencies = selectors.agency_list_for(
-            person=self.tenant.person, alliance=self.tenant.alliance
-        )
-        ids = [a.pk for a in agencies if can_record_acceptance(self.tenant.roles, agency=a)]
-        return agencies.filter(pk__in=ids)
-
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        boards = self._boards()
-        return self._page(AcceptanceForm(agencies=boards) if boards.exists() else None)
+        can_accept = self.version is not None and self.open_boards.exists()
+        return self._page(AcceptanceForm(agencies=self.open_boards) if can_accept else None)
 
     def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        version = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
-        boards = self._boards()
-        if version is None or not boards.exists():
+        if self.version is None or not self.my_boards:
             raise PermissionDenied("Only a trustee can record their board's acceptance.")
-        form = AcceptanceForm(request.POST, agencies=boards)
+        form = AcceptanceForm(request.POST, agencies=self.open_boards)
         if form.is_valid():
             try:
                 protocol.protocol_accept(
-                    actor=self.tenant.person, version=version, **form.cleaned_data
+                    actor=self.tenant.person, version=self.version, **form.cleaned_data
                 )
             except DomainError as error:
                 show_refusal(form, error)

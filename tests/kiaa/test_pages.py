@@ -1102,3 +1102,33 @@ def test_error_summary_is_announced_and_precedes_the_fields(
     assert content.index('class="error-summary"') < content.index('id="id_name"')
     assert 'aria-labelledby="error-summary-title"' in content
     assert '<h2 id="error-summary-title">There is a problem</h2>' in content
+
+
+def test_each_field_error_is_shown_beside_its_field_and_tied_to_it(
+    client: Client, world: World, admin: User
+):
+    content = html(signed_in(client, admin).post(page("agency-create"), agency_data(name="")))
+    field = re.search(r'<input[^>]*id="id_name"[^>]*>', content).group(0)
+    assert 'aria-invalid="true"' in field
+    assert "id_name_error" in re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    assert re.search(
+        r'<p class="error-message" id="id_name_error">.*This field is required', content
+    )
+
+
+def test_a_board_that_has_accepted_is_not_offered_again(
+    client: Client, world: World, admin: User, trustee: User
+):
+    version = publish_version(admin, world)
+    grant(trustee, Role.TRUSTEE, world.partner)
+    protocol.protocol_accept(
+        actor=trustee, version=version, agency=world.lead, accepted_on=date(2025, 2, 1)
+    )
+    signed_in(client, trustee)
+    assert options(client.get(page("protocol")), "agency") == ["", str(world.partner.pk)]
+    protocol.protocol_accept(
+        actor=trustee, version=version, agency=world.partner, accepted_on=date(2025, 2, 1)
+    )
+    content = html(client.get(page("protocol")))
+    assert "Record your board" not in content
+    assert "Your board has accepted this version." in content
