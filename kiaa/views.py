@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -11,13 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views import View
 
 from kiaa import selectors
-from kiaa.errors import Code, DomainError
+from kiaa.errors import DomainError
 from kiaa.forms import (
     AcceptanceForm,
     AcceptInvitationForm,
@@ -27,7 +24,8 @@ from kiaa.forms import (
     ProtocolVersionForm,
     ServiceAreaForm,
 )
-from kiaa.models import Agency, Invitation, Membership, Role
+from kiaa.models import Agency, Invitation, Membership, ProtocolVersion, Role
+from kiaa.pages import ServiceButtonView, ServiceFormView, TenantView
 from kiaa.permissions import (
     CHIEF_OFFICER_MAY_INVITE,
     can_invite,
@@ -36,55 +34,7 @@ from kiaa.permissions import (
     can_view_audit,
 )
 from kiaa.services import alliances, members, protocol
-from kiaa.tenancy import Tenant, session_agency_key
-
-
-def show_refusal(form: forms.Form, error: DomainError) -> None:
-    """Put a service's refusal on the form: on its field when it names one, else at the top."""
-    if error.code == Code.FORBIDDEN:
-        raise PermissionDenied(error.message)
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-def refuse_or_message(request: HttpRequest, error: DomainError) -> None:
-    """A refusal of a button (no form): 403 when not allowed, else an error message."""
-    if error.code == Code.FORBIDDEN:
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
-
-
-class TenantView(View):
-    """A page inside an alliance; the middleware has already checked the person's role there."""
-
-    tenant: Tenant
-
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self.tenant = request.tenant  # type: ignore[attr-defined]
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # The object comes first: another alliance's object is a 404 whatever the method.
-        if "pk" in kwargs:
-            self.object = self.get_object(kwargs["pk"])
-        self.require(self.allowed())
-        return super().dispatch(request, *args, **kwargs)
-
-    def allowed(self) -> bool:
-        """Whether the person's roles allow this page at all (403 otherwise)."""
-        return True
-
-    def get_object(self, pk: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} takes a pk and must define get_object")
-
-    def url(self, name: str, **kwargs: Any) -> str:
-        return reverse(name, kwargs={"alliance_slug": self.tenant.alliance.slug, **kwargs})
-
-    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-        return render(self.request, template, context, status=status)
-
-    def require(self, allowed: bool) -> None:
-        if not allowed:
-            raise PermissionDenied("You do not have a role that allows this.")
+from kiaa.tenancy import session_agency_key
 
 
 @login_required
@@ -128,7 +78,7 @@ class AgencyListView(TenantView):
 
 class AgencyObjectMixin:
     model = Agency
-    tenant: Tenant
+    tenant: Any
 
     def get_object(self, pk: int) -> Agency:
         return selectors.agency_get_for(
@@ -138,115 +88,88 @@ class AgencyObjectMixin:
 
 class AgencyDetailView(AgencyObjectMixin, TenantView):
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
-        person, alliance = self.tenant.person, self.tenant.alliance
-        agency = self.object
-        people = selectors.member_list_for(person=person, alliance=alliance).filter(agency=agency)
+        roles = self.tenant.roles
+        people = selectors.member_list_for(person=self.tenant.person, alliance=self.tenant.alliance)
         return self.render(
             "kiaa/agency_detail.html",
             {
-                "agency": agency,
-                "people": people,
-                "can_manage": can_manage_alliance(self.tenant.roles),
-                "can_invite": self.tenant.roles.has(Role.CHIEF_OFFICER, agency)
-                or self.tenant.roles.is_admin,
+                "agency": self.object,
+                "people": people.filter(agency=self.object),
+                "can_manage": can_manage_alliance(roles),
+                "can_invite": roles.is_admin or roles.has(Role.CHIEF_OFFICER, self.object),
             },
         )
 
 
-class AgencyCreateView(TenantView):
+class AgencyCreateView(ServiceFormView):
+    title = "Admit an agency"
+
     def allowed(self) -> bool:
         return can_manage_alliance(self.tenant.roles)
 
-    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        form = AgencyForm(alliance=self.tenant.alliance)
-        return self.render("kiaa/form_page.html", {"form": form, "title": "Admit an agency"})
+    def make_form(self, data: Any = None) -> forms.Form:
+        return AgencyForm(data, alliance=self.tenant.alliance)
 
-    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        form = AgencyForm(request.POST, alliance=self.tenant.alliance)
-        if form.is_valid():
-            try:
-                agency = alliances.agency_create(
-                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, f"{agency.name} is now a member agency.")
-                return redirect(self.url("agency-detail", pk=agency.pk))
-        return self.render("kiaa/form_page.html", {"form": form, "title": "Admit an agency"}, 400)
-
-
-class AgencyEditView(AgencyObjectMixin, TenantView):
-    def allowed(self) -> bool:
-        return can_manage_alliance(self.tenant.roles)
-
-    def _page(self, form: forms.Form, status: int = 200) -> HttpResponse:
-        return self.render(
-            "kiaa/form_page.html", {"form": form, "title": f"Edit {self.object.name}"}, status
+    def perform(self, form: forms.Form) -> HttpResponse:
+        agency = alliances.agency_create(
+            actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
         )
+        messages.success(self.request, f"{agency.name} is now a member agency.")
+        return redirect(self.url("agency-detail", pk=agency.pk))
 
-    def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+
+class AgencyEditView(AgencyObjectMixin, ServiceFormView):
+    def allowed(self) -> bool:
+        return can_manage_alliance(self.tenant.roles)
+
+    def make_form(self, data: Any = None) -> forms.Form:
         initial = {
             f: getattr(self.object, f) for f in AgencyEditForm.base_fields if f != "service_areas"
         }
         initial["service_areas"] = [a.slug for a in self.object.service_areas.all()]
-        return self._page(AgencyEditForm(initial=initial, alliance=self.tenant.alliance))
+        return AgencyEditForm(data, initial=initial, alliance=self.tenant.alliance)
 
-    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
-        form = AgencyEditForm(request.POST, alliance=self.tenant.alliance)
-        if form.is_valid():
-            try:
-                alliances.agency_update(
-                    actor=self.tenant.person, agency=self.object, **form.cleaned_data
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, "Agency details saved.")
-                return redirect(self.url("agency-detail", pk=self.object.pk))
-        return self._page(form, 400)
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {"form": form, "title": f"Edit {self.object.name}"}
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        alliances.agency_update(actor=self.tenant.person, agency=self.object, **form.cleaned_data)
+        messages.success(self.request, "Agency details saved.")
+        return redirect(self.url("agency-detail", pk=self.object.pk))
 
 
-class ServiceAreaView(TenantView):
-    def _page(self, form: forms.Form, status: int = 200) -> HttpResponse:
+class ServiceAreaView(ServiceFormView):
+    """The list of service areas, with the admin's form to add one."""
+
+    template = "kiaa/service_areas.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_manage_alliance(self.tenant.roles):
+            raise PermissionDenied(alliances.NOT_ADMIN)
+        return super().post(request, *args, **kwargs)
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return ServiceAreaForm(data)
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
         areas = selectors.service_area_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
-        return self.render(
-            "kiaa/service_areas.html",
-            {
-                "areas": areas,
-                "form": form,
-                "can_manage": can_manage_alliance(self.tenant.roles),
-            },
-            status,
+        return {"areas": areas, "form": form, "can_manage": can_manage_alliance(self.tenant.roles)}
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        area = alliances.service_area_create(
+            actor=self.tenant.person, alliance=self.tenant.alliance, name=form.cleaned_data["name"]
         )
-
-    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        return self._page(ServiceAreaForm())
-
-    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        self.require(can_manage_alliance(self.tenant.roles))
-        form = ServiceAreaForm(request.POST)
-        if form.is_valid():
-            try:
-                area = alliances.service_area_create(
-                    actor=self.tenant.person,
-                    alliance=self.tenant.alliance,
-                    name=form.cleaned_data["name"],
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, f"Service area “{area.name}” added.")
-                return redirect(self.url("service-areas"))
-        return self._page(form, 400)
+        messages.success(self.request, f"Service area “{area.name}” added.")
+        return redirect(self.url("service-areas"))
 
 
 class MemberListView(TenantView):
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         person, alliance, roles = self.tenant.person, self.tenant.alliance, self.tenant.roles
         people = list(selectors.member_list_for(person=person, alliance=alliance))
+        invitations = selectors.invitation_list_for(person=person, alliance=alliance)
         return self.render(
             "kiaa/member_list.html",
             {
@@ -254,99 +177,79 @@ class MemberListView(TenantView):
                 "removable": {
                     m.pk for m in people if can_invite(roles, agency=m.agency, role=m.role)
                 },
-                "invitations": selectors.invitation_list_for(
-                    person=person, alliance=alliance
-                ).filter(accepted_at=None, revoked_at=None),
-                "can_invite": self.tenant.roles.is_admin
-                or self.tenant.roles.has(Role.CHIEF_OFFICER),
+                "invitations": invitations.filter(accepted_at=None, revoked_at=None),
+                "can_invite": roles.is_admin or roles.has(Role.CHIEF_OFFICER),
             },
         )
 
 
-class MembershipRemoveView(TenantView):
+class MembershipRemoveView(ServiceButtonView):
     """POST: take a role away (an admin, or a chief officer for their own agency's roles)."""
 
     model = Membership
+    return_to = "members"
 
     def get_object(self, pk: int) -> Membership:
         return selectors.membership_get_for(
             person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
         )
 
-    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
-        try:
-            members.membership_end(actor=self.tenant.person, membership=self.object)
-        except DomainError as error:
-            refuse_or_message(request, error)
-        else:
-            messages.success(request, f"{self.object.user} no longer holds that role.")
-        return redirect(self.url("members"))
+    def act(self) -> str:
+        members.membership_end(actor=self.tenant.person, membership=self.object)
+        return f"{self.object.user} no longer holds that role."
 
 
-class InvitationRevokeView(TenantView):
+class InvitationRevokeView(ServiceButtonView):
     """POST: withdraw an invitation nobody has accepted yet."""
 
     model = Invitation
+    return_to = "members"
 
     def get_object(self, pk: int) -> Invitation:
         return selectors.invitation_get_for(
             person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
         )
 
-    def post(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
-        try:
-            members.invitation_revoke(actor=self.tenant.person, invitation=self.object)
-        except DomainError as error:
-            refuse_or_message(request, error)
-        else:
-            messages.success(request, f"The invitation to {self.object.email} is withdrawn.")
-        return redirect(self.url("members"))
+    def act(self) -> str:
+        members.invitation_revoke(actor=self.tenant.person, invitation=self.object)
+        return f"The invitation to {self.object.email} is withdrawn."
 
 
-class InviteView(TenantView):
+class InviteView(ServiceFormView):
+    title = "Invite a person"
+
     def allowed(self) -> bool:
         return self.tenant.roles.is_admin or self.tenant.roles.has(Role.CHIEF_OFFICER)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def make_form(self, data: Any = None) -> forms.Form:
         roles = self.tenant.roles
         agencies = selectors.agency_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
         if roles.is_admin:
-            self.agencies, self.roles = agencies, list(Role.choices)
+            offered_roles = list(Role.choices)
         else:
-            self.agencies = agencies.filter(
+            agencies = agencies.filter(
                 pk__in=[a for a in roles.agency_ids if roles.has(Role.CHIEF_OFFICER, a)]
             )
-            self.roles = [(v, label) for v, label in Role.choices if v in CHIEF_OFFICER_MAY_INVITE]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _form(self, data: Any = None) -> InviteForm:
+            offered_roles = [
+                (v, label) for v, label in Role.choices if v in CHIEF_OFFICER_MAY_INVITE
+            ]
         initial = {"agency": self.request.GET.get("agency")}
-        return InviteForm(data, initial=initial, agencies=self.agencies, roles=self.roles)
+        return InviteForm(data, initial=initial, agencies=agencies, roles=offered_roles)
 
-    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        return self.render(
-            "kiaa/form_page.html", {"form": self._form(), "title": "Invite a person"}
+    def perform(self, form: forms.Form) -> HttpResponse:
+        invitation = members.invitation_create(
+            actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
         )
-
-    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                invitation = members.invitation_create(
-                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect(self.url("members"))
-        return self.render("kiaa/form_page.html", {"form": form, "title": "Invite a person"}, 400)
+        messages.success(self.request, f"Invitation sent to {invitation.email}.")
+        return redirect(self.url("members"))
 
 
-class ProtocolView(TenantView):
+class ProtocolView(ServiceFormView):
     """The protocol in force; trustees record their board's acceptance of it here."""
+
+    template = "kiaa/protocol.html"
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -361,71 +264,54 @@ class ProtocolView(TenantView):
             pk__in=[a.pk for a in self.my_boards if a.pk not in accepted]
         )
 
-    def _page(self, acceptance_form: AcceptanceForm | None, status: int = 200) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.version is None or not self.my_boards:
+            raise PermissionDenied("Only a trustee can record their board's acceptance.")
+        return super().post(request, *args, **kwargs)
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return AcceptanceForm(data, agencies=self.open_boards)
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        open_form = self.version is not None and self.open_boards.exists()
         versions = selectors.protocol_version_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
-        return self.render(
-            "kiaa/protocol.html",
-            {
-                "version": self.version,
-                "versions": versions,
-                "acceptance_form": acceptance_form,
-                "all_my_boards_accepted": bool(self.my_boards) and acceptance_form is None,
-                "can_manage": can_manage_alliance(self.tenant.roles),
-            },
-            status,
-        )
+        return {
+            "version": self.version,
+            "versions": versions,
+            "acceptance_form": form if open_form or form.is_bound else None,
+            "all_my_boards_accepted": bool(self.my_boards) and not open_form,
+            "can_manage": can_manage_alliance(self.tenant.roles),
+        }
 
-    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        can_accept = self.version is not None and self.open_boards.exists()
-        return self._page(AcceptanceForm(agencies=self.open_boards) if can_accept else None)
-
-    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        if self.version is None or not self.my_boards:
-            raise PermissionDenied("Only a trustee can record their board's acceptance.")
-        form = AcceptanceForm(request.POST, agencies=self.open_boards)
-        if form.is_valid():
-            try:
-                protocol.protocol_accept(
-                    actor=self.tenant.person, version=self.version, **form.cleaned_data
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, "The board's acceptance is recorded.")
-                return redirect(self.url("protocol"))
-        return self._page(form, 400)
+    def perform(self, form: forms.Form) -> HttpResponse:
+        version = cast(ProtocolVersion, self.version)  # post() refuses the page without one
+        protocol.protocol_accept(actor=self.tenant.person, version=version, **form.cleaned_data)
+        messages.success(self.request, "The board's acceptance is recorded.")
+        return redirect(self.url("protocol"))
 
 
-class ProtocolPublishView(TenantView):
+class ProtocolPublishView(ServiceFormView):
+    title = "Adopt a protocol version"
+
     def allowed(self) -> bool:
         return can_manage_alliance(self.tenant.roles)
 
-    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+    def make_form(self, data: Any = None) -> forms.Form:
         current = selectors.protocol_version_current_for(alliance=self.tenant.alliance)
-        form = ProtocolVersionForm(initial={"principles": current.principles if current else ""})
-        return self.render(
-            "kiaa/form_page.html", {"form": form, "title": "Adopt a protocol version"}
+        return ProtocolVersionForm(
+            data, initial={"principles": current.principles if current else ""}
         )
 
-    def post(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
-        form = ProtocolVersionForm(request.POST)
-        if form.is_valid():
-            try:
-                version = protocol.protocol_version_publish(
-                    actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
-                )
-            except DomainError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(
-                    request, f"Version {version.number} adopted; boards can now accept it."
-                )
-                return redirect(self.url("protocol"))
-        return self.render(
-            "kiaa/form_page.html", {"form": form, "title": "Adopt a protocol version"}, 400
+    def perform(self, form: forms.Form) -> HttpResponse:
+        version = protocol.protocol_version_publish(
+            actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
         )
+        messages.success(
+            self.request, f"Version {version.number} adopted; boards can now accept it."
+        )
+        return redirect(self.url("protocol"))
 
 
 class AuditView(TenantView):
