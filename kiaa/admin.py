@@ -126,3 +126,14 @@ class AuditEventAdmin(TenantAdmin):
     list_display = ["alliance", "seq", "created_at", "actor", "verb", "target_repr"]
     list_filter = ["alliance", "verb"]
     search_fields = ["verb", "target_repr"]
+
+
+@admin.register(models.BoardDecision)
+class BoardDecisionAdmin(TenantAdmin):
+    list_display = ["question", "agency", "status", "quorum", "opened_at", "decided_at"]
+    list_filter = ["alliance", "status"]
+
+
+@admin.register(models.BoardVote)
+class BoardVoteAdmin(TenantAdmin):
+    list_display = ["decision", "trustee", "choice", "cast_at"]

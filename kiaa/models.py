@@ -1,6 +1,6 @@
 """The alliance core: tenants, member agencies, people's roles, the protocol and the audit trail."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -103,6 +103,8 @@ class Agency(TenantModel):
     )
     # The CVS that arbitrates the alliance's disputes; at most one per alliance.
     is_arbiter = models.BooleanField(default=False)
+    # The agency's people, for object permissions (django-guardian): kept in step with roles.
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency")
     service_areas = models.ManyToManyField(
         ServiceArea, through="AgencyServiceArea", related_name="agencies", blank=True
     )
@@ -238,10 +240,18 @@ class Invitation(TenantModel):
         return f"Invitation of {self.email} as {self.get_role_display()}"
 
 
+def default_board_approval_kinds() -> list[str]:
+    return ["consortium"]
+
+
 class Protocol(TenantModel):
     """The alliance's written protocol for managing internal competition."""
 
     title = models.CharField(max_length=200, default="Managing internal competition")
+    # Partnership kinds whose joins and departures need the member's trustee board.
+    board_approval_kinds = models.JSONField(default=default_board_approval_kinds)
+    # The fewest trustee votes that can decide, whatever the board's size.
+    minimum_quorum = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         constraints = [
@@ -348,3 +358,79 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} {self.target_repr}"
+
+
+class BoardDecision(TenantModel):
+    """A question put to an agency's trustee board (protocol clause 4: boards decide).
+
+    What it decides is named by `subject` (an app label and id); the app that asked registers
+    what happens on approval or rejection in kiaa.decisions.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="decisions")
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.PositiveBigIntegerField()
+    question = models.CharField(max_length=300)
+    quorum = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "approved", "rejected", "cancelled"]),
+                name="decision_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(quorum__gte=1), name="decision_quorum_positive"),
+            # One open question per subject and board at a time.
+            models.UniqueConstraint(
+                fields=["alliance", "agency", "subject_type", "subject_id"],
+                condition=Q(status="open"),
+                name="one_open_decision_per_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["alliance", "subject_type", "subject_id"], name="decision_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class BoardVote(TenantModel):
+    """One trustee's vote; votes are never changed or withdrawn."""
+
+    class Choice(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    decision = models.ForeignKey(BoardDecision, on_delete=models.PROTECT, related_name="votes")
+    trustee = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    note = models.TextField(blank=True)
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cast_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "decision", "trustee"], name="one_vote_per_trustee"
+            ),
+            models.CheckConstraint(
+                condition=Q(choice__in=["approve", "reject"]), name="vote_choice_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trustee} voted {self.choice}"

@@ -27,6 +27,11 @@ class Roles:
         return bool(self.held)
 
     @property
+    def holds_alliance_role(self) -> bool:
+        """A role held in the alliance itself rather than in an agency (an alliance admin's)."""
+        return any(agency is None for agency, _ in self.held)
+
+    @property
     def is_admin(self) -> bool:
         return self.has(Role.ALLIANCE_ADMIN)
 
@@ -74,3 +79,8 @@ def can_record_acceptance(roles: Roles, *, agency: Agency) -> bool:
 def can_view_audit(roles: Roles) -> bool:
     """The audit trail is the admins' and the arbiter's evidence."""
     return roles.is_admin or roles.has(Role.ARBITER)
+
+
+def can_vote_on(roles: Roles, *, agency_id: int) -> bool:
+    """Trustees of the deciding agency vote; chief officers do not (protocol clause 4)."""
+    return roles.has(Role.TRUSTEE, agency_id)

@@ -9,6 +9,7 @@ from kiaa.models import (
     Agency,
     Alliance,
     AuditEvent,
+    BoardDecision,
     Invitation,
     Membership,
     ProtocolAcceptance,
@@ -101,3 +102,23 @@ def audit_event_list_for(*, person: User, alliance: Alliance) -> QuerySet[AuditE
     return (
         AuditEvent.objects.for_alliance(alliance).select_related("actor", "agency").order_by("-seq")
     )
+
+
+def decision_list_for(*, person: User, alliance: Alliance) -> QuerySet[BoardDecision]:
+    """Questions before the boards the person sits on, newest first."""
+    roles = roles_of(person, alliance)
+    boards = [a for a in roles.agency_ids if roles.has(Role.TRUSTEE, a)]
+    return (
+        BoardDecision.objects.for_alliance(alliance)
+        .filter(agency_id__in=boards)
+        .select_related("agency", "opened_by")
+        .prefetch_related("votes__trustee")
+    )
+
+
+def decision_get_for(*, person: User, alliance: Alliance, pk: int | str) -> BoardDecision:
+    """A question before one of the person's boards, or 404."""
+    decision = decision_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if decision is None:
+        raise Http404("No such decision.")
+    return decision

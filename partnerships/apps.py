@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class PartnershipsConfig(AppConfig):
     name = "partnerships"
     verbose_name = "Partnerships"
+
+    def ready(self) -> None:
+        from kiaa import barrier, decisions
+        from partnerships.barrier_source import PartnershipPapers
+        from partnerships.services import partnerships as services
+
+        barrier.register(PartnershipPapers())
+        decisions.register(
+            services.SUBJECT,
+            on_approved=services.on_board_approved,
+            on_rejected=services.on_board_rejected,
+        )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import uuid4
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
@@ -133,10 +135,11 @@ def agency_create(
         charity_number=charity_number,
         company_number=company_number,
     )
-    check_fields(agency, exclude=["alliance", "service_areas"])
+    check_fields(agency, exclude=["alliance", "service_areas", "group"])
     if is_arbiter:
         _clear_arbiter(alliance)
         agency.is_arbiter = True
+    agency.group = Group.objects.create(name=f"agency-{uuid4().hex}")
     _save_agency(agency)
     _set_areas(agency, areas)
     audit.record(
@@ -176,7 +179,7 @@ def agency_update(
     for field in AGENCY_FIELDS:
         if field in changes:
             setattr(agency, field, changes[field])
-    check_fields(agency, exclude=["alliance", "service_areas"])
+    check_fields(agency, exclude=["alliance", "service_areas", "group"])
     if is_arbiter is not None and is_arbiter != agency.is_arbiter:
         if is_arbiter and agency.status != Agency.Status.ACTIVE:
             raise DomainError(ARBITER_MUST_BE_ACTIVE, field="is_arbiter")

@@ -61,6 +61,8 @@ def membership_grant(
     if held.exists():
         raise DomainError(ALREADY_HELD, Code.CONFLICT)
     membership = Membership.objects.create(alliance=alliance, user=user, agency=agency, role=role)
+    if agency is not None:
+        user.groups.add(agency.group_id)
     audit.record(
         alliance=alliance,
         actor=actor or user,
@@ -98,6 +100,12 @@ def membership_end(*, actor: User, membership: Membership) -> None:
         payload={"user": membership.user.username, "role": membership.role},
     )
     membership.delete()
+    agency_id = membership.agency_id
+    if (
+        agency_id
+        and not Membership.objects.filter(user=membership.user, agency_id=agency_id).exists()
+    ):
+        membership.user.groups.remove(membership.agency.group_id)  # type: ignore[union-attr]
 
 
 @transaction.atomic

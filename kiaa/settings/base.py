@@ -191,3 +191,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Uploaded papers: the largest accepted file, in megabytes.
+DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from kiaa.models import Agency, Invitation, Membership, ProtocolVersion, Role
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def new_agency(alliance, name: str) -> Agency:
+    """A raw row, valid in every way but the one a test is about."""
+    return Agency.objects.create(
+        alliance=alliance,
+        name=name,
+        size_band="small",
+        reach="local",
+        group=Group.objects.create(name=f"raw-{Group.objects.count()}"),
+    )
 
 
 def refused(write) -> bool:
@@ -31,24 +43,12 @@ def test_the_arbiter_must_be_active(world):
 
 
 def test_agency_names_are_unique_ignoring_case(world):
-    assert refused(
-        lambda: Agency.objects.create(
-            alliance=world.alliance, name="LEAD advice", size_band="small", reach="local"
-        )
-    )
+    assert refused(lambda: new_agency(world.alliance, "LEAD advice"))
 
 
 def test_agency_names_are_unique_within_an_alliance_only(world):
-    assert refused(
-        lambda: Agency.objects.create(
-            alliance=world.alliance, name="Lead Advice", size_band="small", reach="local"
-        )
-    )
-    assert not refused(
-        lambda: Agency.objects.create(
-            alliance=world.other_alliance, name="Lead Advice", size_band="small", reach="local"
-        )
-    )
+    assert refused(lambda: new_agency(world.alliance, "Lead Advice"))
+    assert not refused(lambda: new_agency(world.other_alliance, "Lead Advice"))
 
 
 @pytest.mark.parametrize("field", ["size_band", "reach", "status"])

@@ -1,0 +1,135 @@
+"""Every read of partnerships and their papers that a person sees; papers only through the barrier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from kiaa import barrier
+from kiaa.models import Alliance, Role, ServiceArea, User
+from kiaa.permissions import roles_of
+from partnerships.models import (
+    AudienceChange,
+    Document,
+    DocumentAccess,
+    DueDiligenceCheck,
+    MouVersion,
+    Partnership,
+    PartnershipMember,
+    Withdrawal,
+)
+
+
+def partnership_list_for(*, person: User, alliance: Alliance) -> QuerySet[Partnership]:
+    """Who works with whom is open to the whole alliance (protocol clause 5: openness)."""
+    members = PartnershipMember.objects.select_related("agency").order_by("role", "agency__name")
+    return (
+        Partnership.objects.for_alliance(alliance)
+        .select_related("lead_agency")
+        .prefetch_related(
+            Prefetch("members", queryset=members),
+            Prefetch("service_areas", queryset=ServiceArea.objects.order_by("name")),
+        )
+    )
+
+
+def partnership_get_for(*, person: User, alliance: Alliance, pk: Any) -> Partnership:
+    partnership = partnership_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if partnership is None:
+        raise Http404("No such partnership.")
+    return partnership
+
+
+def member_get_for(*, person: User, partnership: Partnership, agency_id: Any) -> PartnershipMember:
+    """An agency's place in a partnership, by the agency's id (as the API names it)."""
+    if not str(agency_id).isdigit():
+        raise Http404("No such member.")
+    member = (
+        partnership.members.select_related("agency", "partnership")
+        .filter(agency_id=agency_id)
+        .first()
+    )
+    if member is None:
+        raise Http404("No such member.")
+    return member
+
+
+def check_list_for(*, person: User, partnership: Partnership) -> QuerySet[DueDiligenceCheck]:
+    return partnership.checks.select_related("agency", "checked_by")
+
+
+def mou_current_for(*, person: User, partnership: Partnership) -> MouVersion | None:
+    """The MoU in force with its signatures, or None before the lead drafts one."""
+    return (
+        partnership.mou_versions.select_related("created_by")
+        .prefetch_related("signatures__agency", "signatures__signed_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def withdrawal_list_for(*, person: User, alliance: Alliance) -> QuerySet[Withdrawal]:
+    """Withdrawals are open to the alliance: everyone must know who has stepped back from what."""
+    return Withdrawal.objects.for_alliance(alliance).select_related("agency", "partnership")
+
+
+def document_list_for(
+    *,
+    person: User,
+    alliance: Alliance,
+    search: str = "",
+    partnership: Any = None,
+    sensitivity: str = "",
+) -> QuerySet[Document]:
+    """Papers the barrier lets the person see; search and filters work only within those."""
+    documents = barrier.visible_to(person, alliance).select_related(
+        "owner_agency", "partnership", "uploaded_by"
+    )
+    if search:
+        documents = documents.filter(
+            Q(title__icontains=search) | Q(original_name__icontains=search)
+        )
+    if partnership:
+        documents = documents.filter(partnership_id=partnership)
+    if sensitivity:
+        documents = documents.filter(sensitivity=sensitivity)
+    return documents
+
+
+def document_get_for(
+    *, person: User, alliance: Alliance, pk: Any, action: str, channel: str
+) -> Document:
+    """One paper, or 404; a paper that exists but is hidden is recorded as an attempt."""
+    document: Document = barrier.get_for(
+        person=person, alliance=alliance, pk=pk, action=action, channel=channel
+    )
+    return document
+
+
+def document_timeline_for(
+    *, person: User, alliance: Alliance, pk: Any
+) -> tuple[Document, list[Any]]:
+    """Who could see a paper, and who opened it, in time order: the arbiter's evidence.
+
+    The arbiter reads the timeline of any paper; others only of papers they can see.
+    """
+    if roles_of(person, alliance).has(Role.ARBITER):
+        document = (
+            Document.objects.for_alliance(alliance)
+            .filter(pk=pk)
+            .select_related("partnership")
+            .first()
+        )
+        if document is None:
+            raise Http404("No such document.")
+    else:
+        document = document_get_for(
+            person=person, alliance=alliance, pk=pk, action="timeline", channel="page"
+        )
+    changes = AudienceChange.objects.filter(document=document).select_related("agency")
+    accesses = DocumentAccess.objects.filter(document=document).select_related("person", "agency")
+    events: list[AudienceChange | DocumentAccess] = [*changes, *accesses]
+    events.sort(key=lambda e: (e.at, e.pk))
+    return document, events

@@ -1,0 +1,1 @@
+"""Every write of the partnerships app, each audited in its transaction."""
