@@ -28,6 +28,7 @@ alliance_pages = [
     path("protocol/new-version/", views.ProtocolPublishView.as_view(), name="protocol-publish"),
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
+    path("", include("partnerships.urls")),
 ]
 
 urlpatterns = [

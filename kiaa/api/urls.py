@@ -13,6 +13,7 @@ router.register("members", views.MemberViewSet, basename="member")
 tenant_urls = [
     *router.urls,
     path("protocol/", views.ProtocolView.as_view(), name="protocol"),
+    path("", include("partnerships.api.urls")),
 ]
 
 urlpatterns = [

@@ -13,7 +13,7 @@ from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, Protocol, ProtocolAcceptance, ProtocolVersion, User
 from kiaa.permissions import can_manage_alliance, can_record_acceptance, roles_of
 
-NOT_ADMIN = "Only an alliance admin can adopt a protocol version."
+NOT_ADMIN = "Only an alliance admin can change the protocol."
 REVIEW_BEFORE_IMPLEMENTATION = "The review date must come after the implementation date."
 PRINCIPLES_REQUIRED = "Write the protocol's principles."
 NOT_A_TRUSTEE = "Only a trustee of this agency can record its board's acceptance."
@@ -88,3 +88,32 @@ def protocol_accept(
         payload={"version": version.number, "accepted_on": accepted_on},
     )
     return acceptance
+
+
+PARTNERSHIP_KINDS = ("consortium", "prime_sub", "alliance_contract", "network")
+BAD_KIND = "Unknown partnership kind: {kind}."
+QUORUM_TOO_SMALL = "A board decision needs at least one vote."
+
+
+@transaction.atomic
+def protocol_settings_update(
+    *, actor: User, alliance: Alliance, board_approval_kinds: list[str], minimum_quorum: int
+) -> Protocol:
+    """The alliance's own rules: which partnership kinds need trustee approval to join or leave,
+    and the fewest votes a board decision needs."""
+    if not can_manage_alliance(roles_of(actor, alliance)):
+        raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
+    unknown = [k for k in board_approval_kinds if k not in PARTNERSHIP_KINDS]
+    if unknown:
+        raise DomainError(BAD_KIND.format(kind=unknown[0]), field="board_approval_kinds")
+    if minimum_quorum < 1:
+        raise DomainError(QUORUM_TOO_SMALL, field="minimum_quorum")
+    protocol = Protocol.objects.select_for_update().get(alliance=alliance)
+    before = {"board_approval_kinds": protocol.board_approval_kinds, "minimum_quorum": protocol.minimum_quorum}
+    protocol.board_approval_kinds = sorted(set(board_approval_kinds))
+    protocol.minimum_quorum = minimum_quorum
+    protocol.save(update_fields=["board_approval_kinds", "minimum_quorum"])
+    audit.record(alliance=alliance, actor=actor, verb="protocol.settings_changed", target=protocol,
+                 payload={"before": before, "after": {"board_approval_kinds": protocol.board_approval_kinds,
+                                                      "minimum_quorum": minimum_quorum}})
+    return protocol

@@ -1,0 +1,1 @@
+"""The partnerships app's REST API (API.md)."""

@@ -1,0 +1,3 @@
+"""Document API routes, under /api/v1/a/<alliance-slug>/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Document pages, under /a/<alliance-slug>/."""
+
+urlpatterns: list = []
