@@ -6,7 +6,8 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partnerships"
 
     def ready(self) -> None:
-        from kiaa import barrier, decisions
+        from kiaa import barrier, decisions, demo
+        from partnerships import demo as partnership_demo
         from partnerships.barrier_source import PartnershipPapers
         from partnerships.services import partnerships as services
 
@@ -16,3 +17,4 @@ class PartnershipsConfig(AppConfig):
             on_approved=services.on_board_approved,
             on_rejected=services.on_board_rejected,
         )
+        demo.register(partnership_demo.seed)

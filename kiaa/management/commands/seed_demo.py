@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from kiaa import demo
 from kiaa.models import Agency, Alliance, Membership, ProtocolAcceptance, Role, ServiceArea, User
 from kiaa.selectors import protocol_version_current_for
 from kiaa.services import alliances, members, protocol
@@ -178,6 +179,9 @@ class Command(BaseCommand):
             self._role(alliance, dual, Role.TRUSTEE, agencies["cab"])
             self._role(alliance, dual, Role.TRUSTEE, agencies["mma"])
             self._protocol(alliance, admin, agencies)
+            demo_alliance = demo.DemoAlliance(alliance, admin, agencies, DEMO_PASSWORD)
+            for step in demo.steps():
+                self.created += step(demo_alliance)
         self._print_logins()
 
     def _alliance(self) -> Alliance:
