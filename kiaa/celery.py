@@ -17,4 +17,9 @@ app.conf.beat_schedule = {
         "task": "kiaa.tasks.audit_verify_all",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Withdrawals end by the clock; the barrier catches up within ten minutes.
+    "reconcile-barrier": {
+        "task": "kiaa.tasks.barrier_reconcile_all",
+        "schedule": crontab(minute="*/10"),
+    },
 }

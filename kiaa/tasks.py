@@ -4,7 +4,8 @@ import logging
 
 from celery import shared_task
 
-from kiaa import audit
+from kiaa import audit, barrier
+from kiaa.models import Alliance
 from kiaa.services import members
 
 logger = logging.getLogger(__name__)
@@ -22,3 +23,17 @@ def audit_verify_all() -> int:
     for link in broken:
         logger.error("Audit chain broken: %s", link)
     return len(broken)
+
+
+@shared_task
+def barrier_reconcile_all() -> dict[str, int]:
+    """Periodic catch-up: bring every alliance's document permissions to the facts.
+
+    Services reconcile as they change the facts; this repairs anything missed (and ends
+    withdrawals whose end date has passed), and changes nothing when all is in order.
+    """
+    granted = revoked = 0
+    for alliance in Alliance.objects.order_by("pk"):
+        added, removed = barrier.reconcile_alliance(alliance)
+        granted, revoked = granted + added, revoked + removed
+    return {"granted": granted, "revoked": revoked}

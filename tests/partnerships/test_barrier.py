@@ -150,3 +150,27 @@ def test_the_uploaders_file_name_is_not_the_stored_name(world, chief_officer):
     paper = upload(chief_officer, world.lead, title="Plan", name="secret-plan.pdf")
     assert "secret" not in paper.file.name
     assert paper.original_name == "secret-plan.pdf"
+
+
+def test_the_periodic_reconcile_repairs_a_lost_permission_and_then_rests(
+    world, consortium, chief_officer, partner
+):
+    from django.core.management import call_command
+
+    from kiaa.tasks import barrier_reconcile_all
+
+    upload(
+        chief_officer,
+        world.lead,
+        title="Minutes",
+        sensitivity="partnership",
+        partnership=consortium,
+    )
+    DocumentGroupObjectPermission.objects.filter(
+        group__agency=world.partner
+    ).delete()  # a missed event
+    assert "Minutes" not in seen_by(partner, world.alliance)
+    assert barrier_reconcile_all() == {"granted": 1, "revoked": 0}
+    assert "Minutes" in seen_by(partner, world.alliance)
+    assert barrier_reconcile_all() == {"granted": 0, "revoked": 0}
+    call_command("reconcile_barrier", "--alliance", "home")
