@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
-from kiaa.models import Agency, Alliance, User
-from kiaa.permissions import roles_of
+from kiaa.models import Agency, Alliance, Membership, User
 
 ALLIANCE, PARTNERSHIP, COMMERCIAL = "alliance", "partnership", "commercial"
 VIEW_PERMISSION = "view_document"
@@ -69,7 +67,11 @@ class Source(Protocol):
         """Keep the history of (document, agency id, granted)."""
         ...
 
-    def record_attempt(self, *, person: User, document: Any, action: str, channel: str) -> None: ...
+    def record_attempt(
+        self, *, person: User, document: Any, action: str, channel: str, agency: Any = None
+    ) -> None:
+        """Keep an ask across the barrier (`agency`: the one the person acted for, if known)."""
+        ...
 
 
 _source: Source | None = None
@@ -93,11 +95,18 @@ def reconcile(documents: Iterable[Any]) -> tuple[int, int]:
     documents = list(documents)
     if not documents:
         return 0, 0
+    # Two reconciles of the same papers (a member leaves while another withdraws) take turns:
+    # the second reads the facts and permissions the first committed, so neither grants twice.
+    # The papers' rows are the lock, in id order so two batches cannot deadlock; locking the
+    # permission rows themselves would not stop two grants of one that does not exist yet.
+    model: Any = src.document_model
+    locked = model.objects.filter(pk__in=[d.pk for d in documents]).order_by("pk")
+    list(locked.select_for_update().values_list("pk", flat=True))
     facts = src.facts(documents)
     groups = dict(Agency.objects.filter(pk__in=_agency_ids(facts)).values_list("pk", "group_id"))
     perms = src.permission_model.objects.filter(  # type: ignore[attr-defined]
         content_object__in=documents, permission__codename=VIEW_PERMISSION
-    ).select_for_update()
+    )
     have: dict[int, set[int]] = {d.pk: set() for d in documents}
     for row in perms.values("content_object_id", "group__agency"):
         have[row["content_object_id"]].add(row["group__agency"])
@@ -142,40 +151,108 @@ def _view_permission(src: Source) -> Any:
 
 def reconcile_alliance(alliance: Alliance) -> tuple[int, int]:
     """Every document of the alliance: the periodic catch-up after missed events."""
-    model = source().document_model
-    return reconcile(model.objects.filter(alliance=alliance))  # type: ignore[attr-defined]
+    return reconcile(_documents(alliance))
+
+
+def _granted(person: User, alliance: Alliance) -> Exists:
+    """The document's view permission is held by a group (agency) the person belongs to.
+
+    Read straight from guardian's direct-FK table, correlated on the document: one index probe
+    per row (alliance, group, document) instead of guardian's generic `get_objects_for_user`,
+    which casts every id of the alliance to text to match per-user permissions the barrier never
+    grants. Only agencies' groups hold these permissions; reconcile is their only writer.
+    """
+    src = source()
+    groups = User.groups.through.objects.filter(user_id=person.pk).values("group_id")
+    return Exists(
+        src.permission_model.objects.filter(  # type: ignore[attr-defined]
+            alliance=alliance,
+            group_id__in=groups,
+            content_object=OuterRef("pk"),
+            permission__codename=VIEW_PERMISSION,
+        )
+    )
+
+
+def _holds_alliance_role(person: User, alliance: Alliance) -> Exists:
+    """A role held in the alliance itself (an admin's), as a subquery: no query of its own."""
+    return Exists(
+        Membership.objects.filter(alliance=alliance, user_id=person.pk, agency__isnull=True)
+    )
+
+
+def _documents(alliance: Alliance) -> QuerySet[Any]:
+    return source().document_model.objects.filter(alliance=alliance)  # type: ignore[no-any-return]
+
+
+def _visible(person: User, alliance: Alliance) -> Q:
+    """The barrier's answer for one person, as a condition on a document row."""
+    # Alliance-wide papers are for every member, including admins who hold no agency.
+    seen = Q(_granted(person, alliance)) | (
+        Q(sensitivity=ALLIANCE) & Q(_holds_alliance_role(person, alliance))
+    )
+    return seen & ~source().unacknowledged(person, alliance)
+
+
+def _may_see_anything(person: User) -> bool:
+    return bool(person.is_authenticated and person.is_active)
 
 
 def visible_to(person: User, alliance: Alliance) -> QuerySet[Any]:
-    """The documents of this alliance the person may see, as a queryset to filter further."""
-    src = source()
-    documents = src.document_model.objects.filter(alliance=alliance)  # type: ignore[attr-defined]
-    permitted = get_objects_for_user(
-        person,
-        f"{src.document_model._meta.app_label}.{VIEW_PERMISSION}",
-        klass=documents,
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
+    """The documents of this alliance the person may see, as a queryset to filter further.
+
+    Lazy and built without a query of its own, so a list page costs the same at any size.
+    """
+    if not _may_see_anything(person):
+        return _documents(alliance).none()
+    return _documents(alliance).filter(_visible(person, alliance))
+
+
+def awaiting_undertaking(person: User, alliance: Alliance) -> QuerySet[Any]:
+    """Documents the person's agencies may see that wait on an undertaking the person has yet
+    to accept (commercial papers); for telling them so, never for showing the papers."""
+    if not _may_see_anything(person):
+        return _documents(alliance).none()
+    return (
+        _documents(alliance)
+        .filter(_granted(person, alliance))
+        .filter(source().unacknowledged(person, alliance))
     )
-    seen = Q(pk__in=permitted.values("pk"))
-    if roles_of(person, alliance).holds_alliance_role:
-        # Alliance-wide papers are for every member, including admins who hold no agency.
-        seen |= Q(sensitivity=ALLIANCE)
-    return documents.filter(seen).exclude(src.unacknowledged(person, alliance))
 
 
-def get_for(*, person: User, alliance: Alliance, pk: Any, action: str, channel: str) -> Any:
-    """One document the person may see; else 404, and an attempt across the barrier is recorded."""
-    src = source()
-    document = visible_to(person, alliance).filter(pk=pk).first()
-    if document is not None:
-        return document
-    hidden = (
-        src.document_model.objects.filter(alliance=alliance, pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )  # type: ignore[attr-defined]
-    if hidden is not None:
-        src.record_attempt(person=person, document=hidden, action=action, channel=channel)
-    raise Http404("No such document.")
+def get_for(
+    *,
+    person: User,
+    alliance: Alliance,
+    pk: Any,
+    action: str,
+    channel: str,
+    related: Iterable[str] = (),
+    agency: Any = None,
+) -> Any:
+    """One document the person may see; else 404, and an attempt across the barrier is recorded.
+
+    One query answers both "does it exist here" and "may this person see it" (the same
+    condition `visible_to` filters on); `related` names foreign keys to fetch with it, and
+    `agency` is the one the person acts for, kept with an attempt.
+    """
+    if not str(pk).isdigit():
+        # Not an id at all: nothing to look up, nothing that could be hidden.
+        raise Http404("No such document.")
+    visible = _visible(person, alliance) if _may_see_anything(person) else Value(False)
+    document = (
+        _documents(alliance)
+        .filter(pk=pk)
+        .select_related(*related)
+        .annotate(barrier_visible=ExpressionWrapper(visible, output_field=BooleanField()))
+        .first()
+    )
+    if document is None:
+        raise Http404("No such document.")
+    if not document.barrier_visible:
+        document.alliance = alliance  # the same row: the record needs no query to find it
+        source().record_attempt(
+            person=person, document=document, action=action, channel=channel, agency=agency
+        )
+        raise Http404("No such document.")
+    return document

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from kiaa.models import Agency, Alliance, Role, ServiceArea
+from kiaa.models import Agency, Alliance, BoardVote, Role, ServiceArea
 
 
 class AccessibleFormRenderer(TemplatesSetting):
@@ -94,4 +94,44 @@ class AcceptInvitationForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     password = forms.CharField(
         widget=forms.PasswordInput, help_text="At least 8 characters, not a common password."
+    )
+
+
+# Partnership kinds in words: the core knows their values (kiaa.services.protocol), not the app.
+PARTNERSHIP_KIND_LABELS = {
+    "consortium": "Consortium",
+    "prime_sub": "Prime and subcontractors",
+    "alliance_contract": "Alliance contract",
+    "network": "Network",
+}
+
+
+class ProtocolSettingsForm(forms.Form):
+    board_approval_kinds = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=list(PARTNERSHIP_KIND_LABELS.items()),
+        label="Partnerships whose joins and departures need the agency's trustee board",
+        help_text="An agency joins or leaves these kinds only once its trustees approve.",
+    )
+    minimum_quorum = forms.IntegerField(
+        min_value=1,
+        max_value=99,
+        label="Minimum quorum",
+        help_text=(
+            "The fewest trustee approvals any board decision needs; "
+            "a larger board needs a majority of its trustees."
+        ),
+    )
+
+
+class VoteForm(forms.Form):
+    # Named "decision" as in the API ({"decision": "approve", "note": ...}).
+    decision = forms.ChoiceField(
+        choices=BoardVote.Choice.choices, widget=forms.RadioSelect, label="Your vote"
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Your reasons, for the board's record. Votes cannot be changed once cast.",
     )

@@ -12,6 +12,7 @@ from kiaa.models import (
     BoardDecision,
     Invitation,
     Membership,
+    Protocol,
     ProtocolAcceptance,
     ProtocolVersion,
     Role,
@@ -88,6 +89,11 @@ def protocol_version_current_for(*, alliance: Alliance) -> ProtocolVersion | Non
         .order_by("-number")
         .first()
     )
+
+
+def protocol_get_for(*, alliance: Alliance) -> Protocol:
+    """The alliance's protocol and its settings (every alliance has one, made with it)."""
+    return Protocol.objects.for_alliance(alliance).get()
 
 
 def protocol_version_list_for(*, person: User, alliance: Alliance) -> QuerySet[ProtocolVersion]:

@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kiaa import views
+from kiaa import decision_views, views
 
-alliance_pages = [
+alliance_pages: list[URLPattern | URLResolver] = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("agencies/", views.AgencyListView.as_view(), name="agencies"),
     path("agencies/new/", views.AgencyCreateView.as_view(), name="agency-create"),
@@ -26,6 +26,13 @@ alliance_pages = [
     ),
     path("protocol/", views.ProtocolView.as_view(), name="protocol"),
     path("protocol/new-version/", views.ProtocolPublishView.as_view(), name="protocol-publish"),
+    path("protocol/settings/", views.ProtocolSettingsView.as_view(), name="protocol-settings"),
+    path("decisions/", decision_views.DecisionListView.as_view(), name="decisions"),
+    path(
+        "decisions/<int:pk>/",
+        decision_views.DecisionDetailView.as_view(),
+        name="decision-detail",
+    ),
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
     path("", include("partnerships.urls")),

@@ -21,6 +21,7 @@ from kiaa.forms import (
     AgencyEditForm,
     AgencyForm,
     InviteForm,
+    ProtocolSettingsForm,
     ProtocolVersionForm,
     ServiceAreaForm,
 )
@@ -311,6 +312,30 @@ class ProtocolPublishView(ServiceFormView):
         messages.success(
             self.request, f"Version {version.number} adopted; boards can now accept it."
         )
+        return redirect(self.url("protocol"))
+
+
+class ProtocolSettingsView(ServiceFormView):
+    """The alliance's own rules: which partnership kinds need trustee approval, the minimum quorum."""
+
+    title = "Protocol settings"
+
+    def allowed(self) -> bool:
+        return can_manage_alliance(self.tenant.roles)
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        current = selectors.protocol_get_for(alliance=self.tenant.alliance)
+        initial = {
+            "board_approval_kinds": current.board_approval_kinds,
+            "minimum_quorum": current.minimum_quorum,
+        }
+        return ProtocolSettingsForm(data, initial=initial)
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        protocol.protocol_settings_update(
+            actor=self.tenant.person, alliance=self.tenant.alliance, **form.cleaned_data
+        )
+        messages.success(self.request, "Protocol settings saved.")
         return redirect(self.url("protocol"))
 
 

@@ -76,7 +76,11 @@ class PartnershipPapers:
             for d, a, g in changes
         )
 
-    def record_attempt(self, *, person: User, document: Any, action: str, channel: str) -> None:
+    def record_attempt(
+        self, *, person: User, document: Any, action: str, channel: str, agency: Any = None
+    ) -> None:
         from partnerships.services.documents import barrier_attempt_record
 
-        barrier_attempt_record(person=person, document=document, action=action, channel=channel)
+        barrier_attempt_record(
+            person=person, document=document, action=action, channel=channel, agency=agency
+        )

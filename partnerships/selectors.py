@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kiaa import barrier
-from kiaa.models import Alliance, Role, ServiceArea, User
+from kiaa.models import Agency, Alliance, Role, ServiceArea, User
 from kiaa.permissions import roles_of
 from partnerships.models import (
     AudienceChange,
+    ConfidentialityAcknowledgement,
     Document,
     DocumentAccess,
     DueDiligenceCheck,
@@ -57,6 +58,12 @@ def member_get_for(*, person: User, partnership: Partnership, agency_id: Any) ->
 
 
 def check_list_for(*, person: User, partnership: Partnership) -> QuerySet[DueDiligenceCheck]:
+    """The vetting of members (financial viability and the like) is for the partnership's own
+    agencies and the arbiter, not the whole alliance."""
+    roles = roles_of(person, partnership.alliance)
+    placed = partnership.members.exclude(status=PartnershipMember.Status.DECLINED)
+    if not (roles.has(Role.ARBITER) or placed.filter(agency_id__in=roles.agency_ids).exists()):
+        return DueDiligenceCheck.objects.none()
     return partnership.checks.select_related("agency", "checked_by")
 
 
@@ -67,6 +74,17 @@ def mou_current_for(*, person: User, partnership: Partnership) -> MouVersion | N
         .prefetch_related("signatures__agency", "signatures__signed_by")
         .order_by("-number")
         .first()
+    )
+
+
+def undertaking_accepted_by(*, person: User, partnership: Partnership) -> bool:
+    """Whether the person accepted the partnership's confidentiality undertaking in its current words."""
+    digest = partnership.undertaking_digest
+    return (
+        bool(digest)
+        and ConfidentialityAcknowledgement.objects.filter(
+            partnership=partnership, person=person, undertaking_digest=digest
+        ).exists()
     )
 
 
@@ -83,7 +101,10 @@ def document_list_for(
     partnership: Any = None,
     sensitivity: str = "",
 ) -> QuerySet[Document]:
-    """Papers the barrier lets the person see; search and filters work only within those."""
+    """Papers the barrier lets the person see; search and filters work only within those.
+
+    Lazy: the page or the API paginates it, so the list costs the same queries at any size.
+    """
     documents = barrier.visible_to(person, alliance).select_related(
         "owner_agency", "partnership", "uploaded_by"
     )
@@ -92,18 +113,61 @@ def document_list_for(
             Q(title__icontains=search) | Q(original_name__icontains=search)
         )
     if partnership:
-        documents = documents.filter(partnership_id=partnership)
+        documents = documents.filter(partnership=partnership)
     if sensitivity:
         documents = documents.filter(sensitivity=sensitivity)
     return documents
 
 
+def document_waiting_for(*, person: User, alliance: Alliance) -> list[dict[str, Any]]:
+    """Per partnership, how many papers wait on an undertaking the person has yet to accept.
+
+    Counts only, never titles: what a paper is called is shown once the person may see it.
+    """
+    waiting = (
+        barrier.awaiting_undertaking(person, alliance)
+        .values("partnership_id", "partnership__name")
+        .annotate(count=Count("pk"))
+        .order_by("partnership__name")
+    )
+    return [
+        {"partnership_id": w["partnership_id"], "name": w["partnership__name"], "count": w["count"]}
+        for w in waiting
+    ]
+
+
+def document_partnerships_for(
+    *, person: User, alliance: Alliance, agency: Agency | None
+) -> QuerySet[Partnership]:
+    """Partnerships the agency may share papers in: those it is an active member of."""
+    if agency is None:
+        return Partnership.objects.none()
+    return Partnership.objects.for_alliance(alliance).filter(
+        members__agency=agency, members__status=PartnershipMember.Status.ACTIVE
+    )
+
+
 def document_get_for(
-    *, person: User, alliance: Alliance, pk: Any, action: str, channel: str
+    *,
+    person: User,
+    alliance: Alliance,
+    pk: Any,
+    action: str,
+    channel: str,
+    agency: Agency | None = None,
 ) -> Document:
-    """One paper, or 404; a paper that exists but is hidden is recorded as an attempt."""
+    """One paper, or 404; a paper that exists but is hidden is recorded as an attempt.
+
+    `agency` is the one the person acts for, kept with an attempt.
+    """
     document: Document = barrier.get_for(
-        person=person, alliance=alliance, pk=pk, action=action, channel=channel
+        person=person,
+        alliance=alliance,
+        pk=pk,
+        action=action,
+        channel=channel,
+        related=("owner_agency", "partnership", "uploaded_by"),
+        agency=agency,
     )
     return document
 
@@ -118,8 +182,8 @@ def document_timeline_for(
     if roles_of(person, alliance).has(Role.ARBITER):
         document = (
             Document.objects.for_alliance(alliance)
-            .filter(pk=pk)
-            .select_related("partnership")
+            .filter(pk=pk if str(pk).isdigit() else None)
+            .select_related("partnership", "owner_agency", "uploaded_by")
             .first()
         )
         if document is None:

@@ -6,10 +6,11 @@ import django_filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kiaa.models import Agency, Membership, Role
+from kiaa.models import Agency, BoardDecision, Membership, Role
 
 
-def _alliance_agencies(request: HttpRequest | None) -> QuerySet[Agency]:
+def alliance_agencies(request: HttpRequest | None) -> QuerySet[Agency]:
+    """The request's alliance's agencies: the choices of every agency filter."""
     # Another alliance's agency id is "not a valid choice", exactly like an id that never existed.
     if request is None:
         return Agency.objects.none()
@@ -17,9 +18,18 @@ def _alliance_agencies(request: HttpRequest | None) -> QuerySet[Agency]:
 
 
 class MemberFilter(django_filters.FilterSet):
-    agency = django_filters.ModelChoiceFilter(queryset=_alliance_agencies)
+    agency = django_filters.ModelChoiceFilter(queryset=alliance_agencies)
     role = django_filters.ChoiceFilter(choices=Role.choices)
 
     class Meta:
         model = Membership
         fields: Any = ["agency", "role"]
+
+
+class DecisionFilter(django_filters.FilterSet):
+    agency = django_filters.ModelChoiceFilter(queryset=alliance_agencies)
+    status = django_filters.ChoiceFilter(choices=BoardDecision.Status.choices)
+
+    class Meta:
+        model = BoardDecision
+        fields: Any = ["agency", "status"]

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from kiaa.api import views
+from kiaa.api import decisions, views
 
 app_name = "api"
 
@@ -9,6 +9,7 @@ router = SimpleRouter()
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("service-areas", views.ServiceAreaViewSet, basename="service-area")
 router.register("members", views.MemberViewSet, basename="member")
+router.register("decisions", decisions.DecisionViewSet, basename="decision")
 
 tenant_urls = [
     *router.urls,

@@ -109,11 +109,24 @@ def protocol_settings_update(
     if minimum_quorum < 1:
         raise DomainError(QUORUM_TOO_SMALL, field="minimum_quorum")
     protocol = Protocol.objects.select_for_update().get(alliance=alliance)
-    before = {"board_approval_kinds": protocol.board_approval_kinds, "minimum_quorum": protocol.minimum_quorum}
+    before = {
+        "board_approval_kinds": protocol.board_approval_kinds,
+        "minimum_quorum": protocol.minimum_quorum,
+    }
     protocol.board_approval_kinds = sorted(set(board_approval_kinds))
     protocol.minimum_quorum = minimum_quorum
     protocol.save(update_fields=["board_approval_kinds", "minimum_quorum"])
-    audit.record(alliance=alliance, actor=actor, verb="protocol.settings_changed", target=protocol,
-                 payload={"before": before, "after": {"board_approval_kinds": protocol.board_approval_kinds,
-                                                      "minimum_quorum": minimum_quorum}})
+    audit.record(
+        alliance=alliance,
+        actor=actor,
+        verb="protocol.settings_changed",
+        target=protocol,
+        payload={
+            "before": before,
+            "after": {
+                "board_approval_kinds": protocol.board_approval_kinds,
+                "minimum_quorum": minimum_quorum,
+            },
+        },
+    )
     return protocol

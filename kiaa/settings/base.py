@@ -176,6 +176,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several components under one field name ("status", "role") need
+    # a name of their own, or every further "status" makes the generator guess (a warning).
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyStatusEnum": "kiaa.models.Agency.Status",
+        "RoleEnum": "kiaa.models.Role",
+        "VoteChoiceEnum": "kiaa.models.BoardVote.Choice",
+    },
     # Swagger UI served from our own static files: no CDN, works offline and under a strict CSP.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

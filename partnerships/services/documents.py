@@ -149,16 +149,26 @@ def _acting_agency(person: User, document: Document) -> int | None:
     return next(iter(mine), None)
 
 
-@transaction.atomic
+# No transaction of its own: one INSERT is atomic by itself, and every open of a paper pays
+# for this call.
 def document_access_record(
-    *, person: User, document: Document, action: str, channel: str
+    *,
+    person: User,
+    document: Document,
+    action: str,
+    channel: str,
+    agency: Agency | None = None,
 ) -> DocumentAccess:
-    """Every view and download is logged: who, which paper, when, through which face."""
+    """Every view and download is logged: who, which paper, when, through which face.
+
+    `agency` is the one the person is acting for (pages and API know it); without it, one of
+    the person's agencies is logged.
+    """
     return DocumentAccess.objects.create(
         alliance_id=document.alliance_id,
         document=document,
         person=person,
-        agency_id=_acting_agency(person, document),
+        agency_id=agency.pk if agency is not None else _acting_agency(person, document),
         action=action,
         channel=channel,
         at=timezone.now(),
@@ -167,14 +177,22 @@ def document_access_record(
 
 @transaction.atomic
 def barrier_attempt_record(
-    *, person: User, document: Document, action: str, channel: str
+    *,
+    person: User,
+    document: Document,
+    action: str,
+    channel: str,
+    agency: Agency | None = None,
 ) -> BarrierAttempt:
-    """A member asked for a paper hidden from them; the breach detectors read these."""
+    """A member asked for a paper hidden from them; the breach detectors read these.
+
+    `agency` is the one the person was acting for, when the caller knows it.
+    """
     attempt = BarrierAttempt.objects.create(
         alliance_id=document.alliance_id,
         document=document,
         person=person,
-        agency_id=_acting_agency(person, document),
+        agency_id=agency.pk if agency is not None else _acting_agency(person, document),
         action=action,
         channel=channel,
         at=timezone.now(),
@@ -184,7 +202,7 @@ def barrier_attempt_record(
         actor=person,
         verb="barrier.attempt",
         target=document,
-        agency=attempt.agency,
+        agency=agency if agency is not None else attempt.agency,
         payload={"action": action, "channel": channel},
     )
     return attempt

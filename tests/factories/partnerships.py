@@ -72,14 +72,16 @@ def join(partnership: Partnership, agency: Agency, role: str = "partner") -> Par
 
 
 def draft_mou(partnership: Partnership, **changes: Any) -> Any:
-    texts = {**mou.TEMPLATE, **changes}
-    return mou.mou_save(
+    contribution = changes.pop("contribution_pence", 50_000)
+    version = mou.mou_save(
         actor=chief_of(partnership.lead_agency),
         partnership=partnership,
-        contribution_pence=changes.pop("contribution_pence", 50_000),
+        contribution_pence=contribution,
         exclusive=True,
-        **texts,
+        **{**mou.TEMPLATE, **changes},
     )
+    partnership.refresh_from_db()  # the caller's object now carries the new undertaking
+    return version
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

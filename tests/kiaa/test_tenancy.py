@@ -18,8 +18,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kiaa.models import Membership, ProtocolVersion, Role
 from kiaa.services import members, protocol
 from kiaa.tenancy import TENANT_KWARG
-from tests.factories import ServiceAreaFactory, grant
+from partnerships.services import documents
+from tests.factories import AgencyFactory, ServiceAreaFactory, grant
 from tests.factories.core import _platform_admin
+from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -116,16 +118,41 @@ def populated(world, admin):
             agency=agency,
         )
     grant(_platform_admin(world.other_alliance), Role.STAFF, world.other_agency)
+    for alliance, lead in (
+        (world.alliance, world.lead),
+        (world.other_alliance, world.other_agency),
+    ):
+        second = world.partner if alliance == world.alliance else AgencyFactory(alliance=alliance)
+        # A consortium: its lead's board decided to join (a BoardDecision), with an MoU.
+        consortium = make_partnership(
+            lead, second, kind="consortium", name=f"Consortium {alliance.slug}"
+        )
+        draft_mou(consortium)
+        documents.withdrawal_start(
+            actor=None, partnership=consortium, agency=second, reason="Competing"
+        )
+        upload(chief_of(lead), lead, title=f"Alliance paper {alliance.slug}")
+    # The insider sits on both boards too, so every page of the home alliance is theirs to see.
+    for agency in (world.lead, world.partner):
+        grant(insider(world), Role.TRUSTEE, agency)
     return world
 
 
-def populated_admin(world: Any) -> Any:
+def insider(world: Any) -> Any:
+    """The home alliance's admin, who also sits on the consortium members' boards."""
     return _platform_admin(world.alliance)
+
+
+# A nested URL parameter the object does not carry itself.
+PARAMETER_OF = {"agency_id": "lead_agency_id"}
 
 
 def url_for(route: Route, slug: str, obj: Model | None) -> str:
     assert route.name, f"{route.route}: name the URL so it can be reversed"
-    kwargs = {p: slug if p == TENANT_KWARG else getattr(obj, p) for p in route.params}
+    kwargs = {
+        p: slug if p == TENANT_KWARG else getattr(obj, p if hasattr(obj, p) else PARAMETER_OF[p])
+        for p in route.params
+    }
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -153,7 +180,7 @@ def test_a_person_of_another_alliance_gets_404_on_every_method(route, populated,
     """The outsider holds roles elsewhere; the home alliance's URLs do not exist for them."""
     url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
     member = Client()
-    member.force_login(populated_admin(populated))
+    member.force_login(insider(populated))
     assert hit(member, "get", url) != 404, (
         f"{url} must exist for a member, or this test proves nothing"
     )

@@ -1,0 +1,119 @@
+"""Pages of trustee board decisions (protocol clause 4: boards decide, not chief officers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from kiaa import selectors
+from kiaa.forms import VoteForm
+from kiaa.models import BoardDecision, BoardVote, Role
+from kiaa.pages import ServiceFormView, TenantView
+from kiaa.services.decisions import decision_vote
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where a decision stands, from its (prefetched) votes, and the person's own vote."""
+
+    decision: BoardDecision
+    votes: list[BoardVote]
+    approvals: int
+    rejections: int
+    mine: BoardVote | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision.status == BoardDecision.Status.OPEN
+
+    @property
+    def still_needed(self) -> int:
+        """Approvals still to come before the quorum is reached (none once it is decided)."""
+        return max(self.decision.quorum - self.approvals, 0) if self.is_open else 0
+
+    @property
+    def awaits_me(self) -> bool:
+        return self.is_open and self.mine is None
+
+
+def tally(decision: BoardDecision, person_id: int) -> Tally:
+    votes = list(decision.votes.all())
+    return Tally(
+        decision=decision,
+        votes=votes,
+        approvals=sum(v.choice == BoardVote.Choice.APPROVE for v in votes),
+        rejections=sum(v.choice == BoardVote.Choice.REJECT for v in votes),
+        mine=next((v for v in votes if v.trustee_id == person_id), None),
+    )
+
+
+class DecisionListView(TenantView):
+    """The questions before the person's boards: open ones first, then the decided."""
+
+    def allowed(self) -> bool:
+        return self.tenant.roles.has(Role.TRUSTEE)
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        found = selectors.decision_list_for(
+            person=self.tenant.person, alliance=self.tenant.alliance
+        )
+        open_first = Case(
+            When(status=BoardDecision.Status.OPEN, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        ordered = found.order_by(open_first, "-opened_at", "-pk")
+        page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
+        rows = [tally(d, self.tenant.person.pk) for d in page]
+        return self.render(
+            "kiaa/decision_list.html",
+            {"page": page, "rows": rows, "awaiting": sum(r.awaits_me for r in rows)},
+        )
+
+
+class DecisionDetailView(ServiceFormView):
+    """The question, the votes so far with their notes, and the vote form for a trustee yet to vote."""
+
+    model = BoardDecision
+    object: BoardDecision
+    template = "kiaa/decision_detail.html"
+
+    def get_object(self, pk: int) -> BoardDecision:
+        return selectors.decision_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
+        )
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return VoteForm(data)
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        state = tally(self.object, self.tenant.person.pk)
+        return {
+            "decision": self.object,
+            "tally": state,
+            # A refused vote shows its form again, with the reason.
+            "form": form if state.awaits_me or form.is_bound else None,
+        }
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        vote = decision_vote(
+            actor=self.tenant.person,
+            decision=self.object,
+            choice=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+        )
+        outcome = vote.decision.status
+        message = "Your vote is recorded."
+        if outcome != BoardDecision.Status.OPEN:
+            message += f" The board's decision: {BoardDecision.Status(outcome).label.lower()}."
+        messages.success(self.request, message)
+        return redirect(self.url("decision-detail", pk=self.object.pk))

@@ -1,0 +1,94 @@
+"""The papers list, as a page and over the API, costs the same few queries at any size."""
+
+from __future__ import annotations
+
+import re
+from itertools import cycle
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kiaa.models import User
+from partnerships.services import mou
+from tests.conftest import World, api_as
+from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
+
+pytestmark = pytest.mark.django_db
+
+# session, person, alliance, roles, held agencies; the filter's partnerships; count and page of
+# papers; the partnerships whose papers wait on an undertaking; the alliance switcher.
+PAGE_QUERIES = 10
+# alliance, roles, held agencies; count and page of papers (uploader, agency, partnership joined).
+API_QUERIES = 5
+
+
+@pytest.fixture
+def papers(world: World, partner: User):
+    """Papers of every sensitivity, in a consortium the partner is in (and has accepted the
+    undertaking of) and a network whose undertaking the partner has not accepted."""
+    consortium = make_partnership(world.lead, world.partner, kind="consortium", name="Consortium")
+    network = make_partnership(world.lead, world.partner, name="Network")
+    chief = chief_of(world.lead)
+    for partnership in (consortium, network):
+        draft_mou(partnership)
+        partnership.refresh_from_db()
+        mou.undertaking_acknowledge(actor=chief, partnership=partnership)
+    mou.undertaking_acknowledge(actor=partner, partnership=consortium)
+    kinds = cycle(
+        [
+            ("alliance", None),
+            ("partnership", consortium),
+            ("commercial", consortium),
+            ("partnership", network),
+            ("commercial", network),  # waiting on the partner's undertaking
+        ]
+    )
+
+    def grow(n: int) -> int:
+        """n papers; how many of them the partner may open."""
+        seen = 0
+        for i in range(n):
+            sensitivity, partnership = next(kinds)
+            upload(
+                chief,
+                world.lead,
+                title=f"Paper {i:03}",
+                sensitivity=sensitivity,
+                partnership=partnership,
+            )
+            seen += not (sensitivity == "commercial" and partnership == network)
+        return seen
+
+    return grow
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_papers_page_takes_the_same_few_queries_at_any_size(
+    size, papers, partner, django_assert_max_num_queries
+):
+    seen = papers(size)
+    client = Client()
+    client.force_login(partner)
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        response = client.get(reverse("documents", kwargs={"alliance_slug": "home"}))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"{seen} papers" in text
+    assert len(re.findall(r'<th scope="row">', text)) == min(seen, 25)
+    assert f"Network: {size // 5} commercially sensitive paper" in text
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_papers_api_takes_the_same_few_queries_at_any_size(
+    size, papers, partner, django_assert_max_num_queries
+):
+    seen = papers(size)
+    client = api_as(partner)
+    url = reverse("api:document-list", kwargs={"alliance_slug": "home"})
+    with django_assert_max_num_queries(API_QUERIES):
+        response = client.get(url, {"page_size": 200})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert response.json()["count"] == len(results) == seen
+    assert all(r["uploaded_by"]["username"] and r["file"] for r in results)
