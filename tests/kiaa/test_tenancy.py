@@ -176,38 +176,47 @@ def hit(client: Client, method: str, url: str) -> int:
 
 
 @pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
-def test_a_person_of_another_alliance_gets_404_on_every_method(route, populated, outsider):
-    """The outsider holds roles elsewhere; the home alliance's URLs do not exist for them."""
+def test_every_url_is_isolated_between_alliances(route, populated, outsider, admin):
+    """One populated world per route, four promises checked against it."""
     url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
     member = Client()
     member.force_login(insider(populated))
     assert hit(member, "get", url) != 404, (
         f"{url} must exist for a member, or this test proves nothing"
     )
+    a_person_of_another_alliance_gets_404_on_every_method(url, outsider)
+    a_missing_alliance_and_a_hidden_one_look_the_same(route, populated, outsider)
+    anonymous_people_are_sent_to_sign_in_or_refused(url)
+    if len(route.params) > 1:
+        another_alliances_object_is_404_even_through_ones_own_alliance(route, populated, admin)
+
+
+def a_person_of_another_alliance_gets_404_on_every_method(url: str, outsider: Any) -> None:
+    """The outsider holds roles elsewhere; the home alliance's URLs do not exist for them."""
     client = Client()
     client.force_login(outsider)
     for method in METHODS:
-        assert hit(client, method, url) == 404, f"{method.upper()} {url}"
+        assert hit(client, method, url) == 404, f"outsider: {method.upper()} {url}"
 
 
-@pytest.mark.parametrize(
-    "route", [r for r in TENANT_ROUTES if len(r.params) > 1], ids=lambda r: r.name or r.route
-)
-def test_another_alliances_object_is_404_even_through_ones_own_alliance(route, populated, admin):
+def another_alliances_object_is_404_even_through_ones_own_alliance(
+    route: Route, world: Any, admin: Any
+) -> None:
     """An admin of the home alliance names an object of the other alliance in a home URL."""
     client = Client()
     client.force_login(admin)
-    url = url_for(route, populated.alliance.slug, object_in(route, populated.other_alliance))
+    url = url_for(route, world.alliance.slug, object_in(route, world.other_alliance))
     for method in METHODS:
-        assert hit(client, method, url) == 404, f"{method.upper()} {url}"
+        assert hit(client, method, url) == 404, f"other alliance's object: {method.upper()} {url}"
 
 
-@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
-def test_a_missing_alliance_and_a_hidden_one_look_the_same(route, populated, outsider):
+def a_missing_alliance_and_a_hidden_one_look_the_same(
+    route: Route, world: Any, outsider: Any
+) -> None:
     client = Client()
     client.force_login(outsider)
-    obj = object_in(route, populated.alliance)
-    hidden = client.get(url_for(route, populated.alliance.slug, obj))
+    obj = object_in(route, world.alliance)
+    hidden = client.get(url_for(route, world.alliance.slug, obj))
     missing = client.get(url_for(route, "no-such-alliance", obj))
     assert hidden.status_code == missing.status_code == 404
     # The pages differ only in the per-render CSRF mask of the sign-out form.
@@ -218,14 +227,14 @@ def unmasked(content: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
 
 
-@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
-def test_anonymous_people_are_sent_to_sign_in_or_refused(route, populated):
-    url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
+def anonymous_people_are_sent_to_sign_in_or_refused(url: str) -> None:
     response = Client().get(url)
     if url.startswith("/api/"):
-        assert response.status_code in (401, 403)
+        assert response.status_code in (401, 403), url
     else:
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/accounts/login/"
+        ), url
 
 
 def test_a_member_of_both_alliances_sees_each(populated, chief_officer):
