@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
 
 from kiaa import barrier
 from kiaa.models import Agency, Role
@@ -44,17 +43,6 @@ def serve(document: Document) -> FileResponse:
     return response
 
 
-def acknowledge_url(alliance_slug: str, partnership_id: int) -> str | None:
-    """Where a person accepts the partnership's undertaking (the MoU pages provide it)."""
-    try:
-        return reverse(
-            "partnership-mou-acknowledge",
-            kwargs={"alliance_slug": alliance_slug, "pk": partnership_id},
-        )
-    except NoReverseMatch:
-        return None
-
-
 class DocumentListView(TenantView):
     """The papers the person may see, searchable and filtered within those only."""
 
@@ -66,8 +54,6 @@ class DocumentListView(TenantView):
         valid = form.is_valid()
         papers = selectors.document_list_for(person=person, alliance=alliance, **form.filters())
         waiting = selectors.document_waiting_for(person=person, alliance=alliance)
-        for w in waiting:
-            w["url"] = acknowledge_url(alliance.slug, w["partnership_id"])
         context = {
             "form": form,
             "page": Paginator(papers, PAGE_SIZE).get_page(request.GET.get("page")),

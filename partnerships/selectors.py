@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -172,14 +173,19 @@ def document_get_for(
     return document
 
 
+TIMELINE_NOT_YOURS = "Only the agency that shared a paper, and the arbiter, read who opened it."
+
+
 def document_timeline_for(
     *, person: User, alliance: Alliance, pk: Any
 ) -> tuple[Document, list[Any]]:
     """Who could see a paper, and who opened it, in time order: the arbiter's evidence.
 
-    The arbiter reads the timeline of any paper; others only of papers they can see.
+    The arbiter reads the timeline of any paper; otherwise only people of the agency that shared
+    it, for a paper they can see (who opened what is not every reader's business: 403).
     """
-    if roles_of(person, alliance).has(Role.ARBITER):
+    roles = roles_of(person, alliance)
+    if roles.has(Role.ARBITER):
         document = (
             Document.objects.for_alliance(alliance)
             .filter(pk=pk if str(pk).isdigit() else None)
@@ -192,6 +198,8 @@ def document_timeline_for(
         document = document_get_for(
             person=person, alliance=alliance, pk=pk, action="timeline", channel="page"
         )
+        if document.owner_agency_id not in roles.agency_ids:
+            raise PermissionDenied(TIMELINE_NOT_YOURS)
     changes = AudienceChange.objects.filter(document=document).select_related("agency")
     accesses = DocumentAccess.objects.filter(document=document).select_related("person", "agency")
     events: list[AudienceChange | DocumentAccess] = [*changes, *accesses]

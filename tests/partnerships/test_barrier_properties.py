@@ -4,9 +4,10 @@ Hypothesis plans a small alliance — agencies (some suspended or expelled), peo
 one or two agencies and an admin who holds none, partnerships whose members end up active, left
 or still invited, MoUs (some redrafted, so earlier acceptances lapse), withdrawals (some ended),
 papers of every sensitivity and people accepting undertakings — and builds it through the
-services. Then, for every person and every paper, the list page, a search, the detail page,
-the download and the API (list and detail) must all agree with `sees`, the rule written out
-plainly below from the issue's words. It does not call kiaa.barrier.
+services. Then, for every person and every paper, the list page, the detail page, the download
+and the API (list and detail) must all agree with `sees`, the rule written out plainly below
+from the issue's words, and so must one person's search for one paper's title. It does not call
+kiaa.barrier.
 """
 
 from __future__ import annotations
@@ -92,17 +93,11 @@ class Plan:
     search: tuple[int, int]  # a person who searches for a paper's title
 
 
-@st.composite
-def plans(draw: Any) -> Plan:
-    n = draw(st.integers(2, 5), label="agencies")
-    agencies = list(range(n))
-    statuses = tuple(
-        draw(
-            st.lists(st.sampled_from([ACTIVE, ACTIVE, SUSPENDED, EXPELLED]), min_size=n, max_size=n)
-        )
-    )
-    # Chief officers first (some run two agencies), then people with roles in one or two
-    # agencies, then the alliance admin, who holds none.
+def draw_people(
+    draw: Any, agencies: list[int]
+) -> tuple[tuple[frozenset[int], ...], tuple[int, ...]]:
+    """Chief officers first (some run two agencies), then perhaps someone else with roles in
+    one or two agencies, then the alliance admin, who holds none; and each agency's chief."""
     chiefs: list[set[int]] = []
     for a in agencies:
         if chiefs and len(chiefs[-1]) == 1 and draw(st.booleans(), label="runs two"):
@@ -113,8 +108,11 @@ def plans(draw: Any) -> Plan:
         st.lists(st.frozensets(st.sampled_from(agencies), min_size=1, max_size=2), max_size=1)
     )
     people = (*(frozenset(c) for c in chiefs), *extra, frozenset())
-    chief_of = tuple(next(i for i, c in enumerate(chiefs) if a in c) for a in agencies)
-    partnership_plans = []
+    return people, tuple(next(i for i, c in enumerate(chiefs) if a in c) for a in agencies)
+
+
+def draw_partnerships(draw: Any, agencies: list[int]) -> list[PartnershipPlan]:
+    plans = []
     for _ in range(draw(st.integers(0, 3), label="partnerships")):
         lead = draw(st.sampled_from(agencies))
         others = [a for a in agencies if a != lead]
@@ -122,61 +120,62 @@ def plans(draw: Any) -> Plan:
             st.dictionaries(st.sampled_from(others), st.sampled_from([ACTIVE, LEFT, INVITED]))
         )
         has_mou = draw(st.booleans())
-        partnership_plans.append(
-            PartnershipPlan(lead, members, has_mou, has_mou and draw(st.booleans()))
-        )
+        plans.append(PartnershipPlan(lead, members, has_mou, has_mou and draw(st.booleans())))
+    return plans
+
+
+def draw_papers(
+    draw: Any, people: tuple[frozenset[int], ...], partnerships: list[PartnershipPlan]
+) -> list[PaperPlan]:
+    """Papers of every sensitivity (commercial only where there is an MoU), each shared by
+    someone of an agency that is an active member at the time (any agency for alliance papers
+    without a partnership)."""
     kinds: list[tuple[str, int | None]] = [("alliance", None)]
-    for i, p in enumerate(partnership_plans):
+    for i, p in enumerate(partnerships):
         kinds += [("alliance", i), ("partnership", i)] + ([("commercial", i)] if p.has_mou else [])
+    everyone = set().union(*people)
     papers = []
     for _ in range(draw(st.integers(0, 6), label="papers")):
         sensitivity, partnership = draw(st.sampled_from(kinds))
-        # Shared by someone of an agency that is an active member at the time (any agency for
-        # a plain alliance paper).
-        allowed = (
-            set(agencies) if partnership is None else partnership_plans[partnership].active_then()
-        )
+        allowed = everyone if partnership is None else partnerships[partnership].active_then()
         uploader = draw(st.sampled_from([i for i, held in enumerate(people) if held & allowed]))
         agency = draw(st.sampled_from(sorted(people[uploader] & allowed)))
         papers.append(PaperPlan(sensitivity, partnership, uploader, agency))
-    with_mou = [i for i, p in enumerate(partnership_plans) if p.has_mou]
-    acceptances = (
-        draw(
-            st.lists(
-                st.tuples(
-                    st.integers(0, len(people) - 1),
-                    st.sampled_from(with_mou),
-                    st.sampled_from([1, 2]),
-                ),
-                max_size=6,
-            )
-        )
-        if with_mou
-        else []
+    return papers
+
+
+@st.composite
+def plans(draw: Any) -> Plan:
+    n = draw(st.integers(2, 5), label="agencies")
+    agencies = list(range(n))
+    statuses = draw(
+        st.lists(st.sampled_from([ACTIVE, ACTIVE, SUSPENDED, EXPELLED]), min_size=n, max_size=n)
     )
+    people, chiefs = draw_people(draw, agencies)
+    partnerships = draw_partnerships(draw, agencies)
+    papers = draw_papers(draw, people, partnerships)
+    with_mou = [i for i, p in enumerate(partnerships) if p.has_mou]
+    acceptance = st.tuples(
+        st.integers(0, len(people) - 1), st.sampled_from(with_mou or [0]), st.sampled_from([1, 2])
+    )
+    acceptances = draw(st.lists(acceptance, max_size=6)) if with_mou else []
+    withdrawal = st.tuples(st.integers(0, max(len(partnerships) - 1, 0)), st.sampled_from(agencies))
     withdrawals = (
-        draw(
-            st.dictionaries(
-                st.tuples(st.integers(0, len(partnership_plans) - 1), st.sampled_from(agencies)),
-                st.booleans(),
-                max_size=3,
-            )
-        )
-        if partnership_plans
-        else {}
+        draw(st.dictionaries(withdrawal, st.booleans(), max_size=3)) if partnerships else {}
+    )
+    search = (
+        draw(st.integers(0, len(people) - 1), label="searcher"),
+        draw(st.integers(0, max(len(papers) - 1, 0)), label="sought"),
     )
     return Plan(
-        statuses,
+        tuple(statuses),
         people,
-        chief_of,
-        tuple(partnership_plans),
+        chiefs,
+        tuple(partnerships),
         tuple(papers),
         tuple(acceptances),
         withdrawals,
-        (
-            draw(st.integers(0, len(people) - 1), label="searcher"),
-            draw(st.integers(0, max(len(papers) - 1, 0)), label="sought"),
-        ),
+        search,
     )
 
 
