@@ -366,19 +366,28 @@ class AudienceChange(TenantModel):
         return f"{'granted' if self.granted else 'revoked'} {self.agency_id} on {self.document_id}"
 
 
-class DocumentAccess(TenantModel):
-    """Who opened or downloaded a document, when, acting for which agency."""
+class PaperAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    DOWNLOAD = "download", "Downloaded"
+    TIMELINE = "timeline", "Read its timeline"
 
-    class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        DOWNLOAD = "download", "Downloaded"
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
+class PaperRequest(TenantModel):
+    """A person asked for a paper (to view or download it), acting for one of their agencies."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+")
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=10, choices=PaperAction.choices)
     channel = models.CharField(max_length=10)  # "page" or "api"
     at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class DocumentAccess(PaperRequest):
+    """The barrier let the person open the paper: the access log."""
 
     class Meta:
         ordering = ["at", "id"]
@@ -388,15 +397,8 @@ class DocumentAccess(TenantModel):
         return f"{self.person} {self.action} {self.document_id}"
 
 
-class BarrierAttempt(TenantModel):
-    """A member asked for a document the barrier hides from them: refused as 404, and kept here."""
-
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+")
-    action = models.CharField(max_length=10)
-    channel = models.CharField(max_length=10)
-    at = models.DateTimeField()
+class BarrierAttempt(PaperRequest):
+    """The barrier hid the paper from the person: refused as 404, and kept for the breach detectors."""
 
     class Meta:
         ordering = ["-at"]
