@@ -78,7 +78,8 @@ def service_area_create(
     return area
 
 
-def _areas(alliance: Alliance, slugs: Iterable[str]) -> list[ServiceArea]:
+def service_areas_named(alliance: Alliance, slugs: Iterable[str]) -> list[ServiceArea]:
+    """The alliance's service areas with these slugs; an unknown slug is a field error."""
     wanted = set(slugs)
     found = list(ServiceArea.objects.for_alliance(alliance).filter(slug__in=wanted))
     missing = wanted - {a.slug for a in found}
@@ -126,7 +127,7 @@ def agency_create(
     """Admit an agency to the alliance (actor None only for platform setup commands)."""
     if actor is not None:
         _require_admin(actor, alliance)
-    areas = _areas(alliance, service_areas)
+    areas = service_areas_named(alliance, service_areas)
     agency = Agency(
         alliance=alliance,
         name=name,
@@ -193,7 +194,7 @@ def agency_update(
         k: [before[k], v] for k, v in _agency_fields(agency).items() if before[k] != v
     }
     if service_areas is not None:
-        areas = _areas(agency.alliance, service_areas)
+        areas = service_areas_named(agency.alliance, service_areas)
         old = sorted(agency.service_areas.values_list("slug", flat=True))
         _set_areas(agency, areas)
         new = sorted(a.slug for a in areas)

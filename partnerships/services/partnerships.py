@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from kiaa import audit
 from kiaa.errors import Code, DomainError
-from kiaa.models import Agency, Alliance, BoardDecision, Protocol, ServiceArea, User
+from kiaa.models import Agency, Alliance, BoardDecision, Protocol, User
 from kiaa.permissions import roles_of
+from kiaa.services.alliances import service_areas_named
 from kiaa.services.decisions import decision_cancel, decision_open
 from partnerships import permissions as can
 from partnerships.models import (
@@ -27,7 +28,6 @@ NOT_YOUR_AGENCY = "Only the chief officer of the lead agency can propose a partn
 NOT_LEAD = "Only the lead agency's chief officer can do this."
 NOT_FOR_AGENCY = "Only that agency's chief officer can answer for it."
 NAME_TAKEN = "This alliance already has a partnership with that name."
-UNKNOWN_AREAS = "Unknown service areas: {slugs}."
 OTHER_ALLIANCE = "That agency is not in this alliance."
 AGENCY_INACTIVE = "Only an active member agency can join a partnership."
 ALREADY_MEMBER = "That agency is already invited to or in this partnership."
@@ -81,17 +81,6 @@ def _record(actor: User, verb: str, member: PartnershipMember, **payload: object
     )
 
 
-def _areas(alliance: Alliance, slugs: Iterable[str]) -> list[ServiceArea]:
-    wanted = set(slugs)
-    found = list(ServiceArea.objects.for_alliance(alliance).filter(slug__in=wanted))
-    missing = wanted - {a.slug for a in found}
-    if missing:
-        raise DomainError(
-            UNKNOWN_AREAS.format(slugs=", ".join(sorted(missing))), field="service_areas"
-        )
-    return found
-
-
 @transaction.atomic
 def partnership_propose(
     *,
@@ -114,7 +103,7 @@ def partnership_propose(
         raise DomainError(AGENCY_INACTIVE, Code.CONFLICT, field="lead_agency")
     if Partnership.objects.for_alliance(alliance).filter(name__iexact=name.strip()).exists():
         raise DomainError(NAME_TAKEN, field="name")
-    areas = _areas(alliance, service_areas)
+    areas = service_areas_named(alliance, service_areas)
     now = timezone.now()
     partnership = Partnership.objects.create(
         alliance=alliance,
