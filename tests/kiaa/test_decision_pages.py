@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from kiaa.forms import PARTNERSHIP_KIND_LABELS
@@ -25,37 +24,14 @@ from partnerships.models import Partnership, PartnershipMember
 from partnerships.services import partnerships
 from tests.conftest import World
 from tests.factories.partnerships import board_of, chief_of
+from tests.pages import follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
-SLUG = "home"
 NOT_TRUSTEES = ["chief_officer", "partner", "competitor", "arbiter", "admin"]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def page(name: str, **kwargs: Any) -> str:
-    return reverse(name, kwargs={"alliance_slug": SLUG, **kwargs})
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    return response.content.decode()
-
-
-def text(response: Any) -> str:
-    """The page's words without tags, spaces collapsed."""
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(response))))
-
-
-def follow(client: Client, response: Any) -> Any:
-    assert response.status_code == 302, response.status_code
-    return client.get(response.url)
 
 
 def error_summary(response: Any) -> str:

@@ -35,10 +35,10 @@ from kiaa.tenancy import session_agency_key
 from tests.conftest import World
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.core import PASSWORD
+from tests.pages import follow, html, page, signed_in
 
 pytestmark = pytest.mark.django_db
 
-SLUG = "home"  # the slug of the conftest's home alliance
 MEMBERS = ["chief_officer", "trustee", "partner", "competitor", "arbiter", "admin"]
 NOT_ADMIN = ["chief_officer", "trustee", "partner", "competitor", "arbiter"]
 NEW_PASSWORD = "plum-lantern-orbit-77"
@@ -46,19 +46,6 @@ PRINCIPLES = "Decisions follow the best service for local people.\nPartnership i
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def page(name: str, **kwargs: Any) -> str:
-    return reverse(name, kwargs={"alliance_slug": SLUG, **kwargs})
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    return response.content.decode()
 
 
 def main_nav(response: Any) -> str:
@@ -120,11 +107,6 @@ def counts() -> dict[str, int]:
         User,
     )
     return {model.__name__: model.objects.count() for model in tables}
-
-
-def follow(client: Client, response: Any) -> Any:
-    assert response.status_code == 302, response.status_code
-    return client.get(response.url)
 
 
 def agency_data(**overrides: Any) -> dict[str, Any]:

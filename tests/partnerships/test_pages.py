@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from kiaa.models import Agency, AuditEvent, BoardDecision, BoardVote, Role, User
@@ -39,38 +38,15 @@ from tests.factories.partnerships import (
     join,
     make_partnership,
 )
+from tests.pages import follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
-SLUG = "home"
 MEMBERS = ["chief_officer", "trustee", "partner", "competitor", "arbiter", "admin"]
 Status = PartnershipMember.Status
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def page(name: str, **kwargs: Any) -> str:
-    return reverse(name, kwargs={"alliance_slug": SLUG, **kwargs})
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
-def html(response: Any) -> str:
-    return response.content.decode()
-
-
-def text(response: Any) -> str:
-    """The page's words without tags, spaces collapsed, for reading sentences."""
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(response))))
-
-
-def follow(client: Client, response: Any) -> Any:
-    assert response.status_code == 302, response.status_code
-    return client.get(response.url)
 
 
 def error_summary(response: Any) -> str:
