@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class BidsConfig(AppConfig):
     name = "bids"
     verbose_name = "Bids and tenders"
+
+    def ready(self) -> None:
+        from bids import barrier_source
+        from bids.services import declarations
+        from kiaa import barrier, decisions
+
+        barrier.refine_with(barrier_source.refine)
+        decisions.register(
+            declarations.SUBJECT,
+            on_approved=declarations.on_board_approved,
+            on_rejected=declarations.on_board_rejected,
+            conflicts=declarations.conflicted_trustees,
+            value_pence=declarations.value_pence,
+            link=declarations.decision_link,
+        )

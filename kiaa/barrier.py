@@ -13,7 +13,7 @@ The documents and their facts live in higher apps (partnerships, later bids), wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,20 +35,23 @@ class Facts:
     alliance_agencies: frozenset[int]  # the alliance's agencies that are not expelled
     members: frozenset[int] = frozenset()  # active members of the document's partnership
     withdrawn: frozenset[int] = frozenset()  # members in a withdrawal from that partnership now
+    # Agencies that must never see it, members or not: a rival bid's team, for a bid paper.
+    excluded: frozenset[int] = frozenset()
 
 
 def audience(facts: Facts) -> frozenset[int]:
     """The agencies that may see a document (DESIGN.md, rules that never bend).
 
-    alliance: every agency of the alliance; partnership: the partnership's active members;
-    commercial: those members, less any in a withdrawal while they compete (protocol clause 5).
-    Expelled agencies see nothing (clause 6).
+    alliance: every agency of the alliance; partnership: the partnership's active members (for a
+    bid paper, the bid team); commercial: those members, less any in a withdrawal while they
+    compete (protocol clause 5). Competitors on a tender never see each other's bid papers, and
+    expelled agencies see nothing (clause 6).
     """
     if facts.sensitivity == ALLIANCE:
         return facts.alliance_agencies
     if facts.sensitivity == PARTNERSHIP:
-        return facts.members & facts.alliance_agencies
-    return (facts.members - facts.withdrawn) & facts.alliance_agencies
+        return (facts.members - facts.excluded) & facts.alliance_agencies
+    return (facts.members - facts.withdrawn - facts.excluded) & facts.alliance_agencies
 
 
 class Source(Protocol):
@@ -74,12 +77,31 @@ class Source(Protocol):
         ...
 
 
+# A higher app's papers (a bid's, a tender's) get their facts from that app: it refines what
+# the source found, for the documents it knows, and leaves the rest as they were.
+Refiner = Callable[[list[Any], dict[int, Facts]], dict[int, Facts]]
+
 _source: Source | None = None
+_refiners: list[Refiner] = []
 
 
 def register(source: Source) -> None:
     global _source
     _source = source
+
+
+def refine_with(refiner: Refiner) -> None:
+    """Called from a higher app's AppConfig.ready."""
+    if refiner not in _refiners:
+        _refiners.append(refiner)
+
+
+def facts_of(documents: list[Any]) -> dict[int, Facts]:
+    """The facts of a batch of documents, from the source and every refiner."""
+    facts = source().facts(documents)
+    for refiner in _refiners:
+        facts = refiner(documents, facts)
+    return facts
 
 
 def source() -> Source:
@@ -102,7 +124,7 @@ def reconcile(documents: Iterable[Any]) -> tuple[int, int]:
     model: Any = src.document_model
     locked = model.objects.filter(pk__in=[d.pk for d in documents]).order_by("pk")
     list(locked.select_for_update().values_list("pk", flat=True))
-    facts = src.facts(documents)
+    facts = facts_of(documents)
     groups = dict(Agency.objects.filter(pk__in=_agency_ids(facts)).values_list("pk", "group_id"))
     perms = src.permission_model.objects.filter(  # type: ignore[attr-defined]
         content_object__in=documents, permission__codename=VIEW_PERMISSION

@@ -22,4 +22,9 @@ app.conf.beat_schedule = {
         "task": "kiaa.tasks.barrier_reconcile_all",
         "schedule": crontab(minute="*/10"),
     },
+    # A winner's withdrawals end after the award's grace period: papers back, people told.
+    "close-due-withdrawals": {
+        "task": "bids.tasks.withdrawals_close_due",
+        "schedule": crontab(minute="*/5"),
+    },
 }

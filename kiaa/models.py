@@ -49,6 +49,9 @@ class ServiceArea(TenantModel):
 
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=120)
+    # Common Procurement Vocabulary code prefixes (e.g. "85312310") that mark a public notice
+    # as work in this area, so imported tenders find their service areas.
+    cpv_codes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -252,6 +255,11 @@ class Protocol(TenantModel):
     board_approval_kinds = models.JSONField(default=default_board_approval_kinds)
     # The fewest trustee votes that can decide, whatever the board's size.
     minimum_quorum = models.PositiveSmallIntegerField(default=2)
+    # Whether a trustee who is also the agency's chief officer votes on its board's questions
+    # (clause 4 keeps decisions with the board, so by default they do not).
+    chief_officers_may_vote = models.BooleanField(default=False)
+    # Days a bidder's withdrawals last after the contract is awarded.
+    withdrawal_grace_days = models.PositiveSmallIntegerField(default=14)
 
     class Meta:
         constraints = [
@@ -311,6 +319,57 @@ class ProtocolAcceptance(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.agency} accepted {self.version}"
+
+
+class StandingOrders(TenantModel):
+    """An agency's own decision rules: they may tighten the alliance's, never loosen them."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="standing_orders")
+    # The fewest approvals any question needs (counts only where above the alliance's quorum).
+    minimum_votes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Bids for contracts worth more than this need every eligible trustee's approval.
+    full_board_above_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    # Keep chief officers who are trustees out of votes even where the protocol lets them in.
+    bar_chief_officers = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "standing orders"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_votes__isnull=True) | Q(minimum_votes__gte=1),
+                name="standing_orders_votes_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Standing orders of {self.agency}"
+
+
+class Notification(TenantModel):
+    """A message to one person about something that concerns their agency."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["alliance", "recipient", "read_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class AuditHead(TenantModel):
@@ -378,6 +437,7 @@ class BoardDecision(TenantModel):
     subject_id = models.PositiveBigIntegerField()
     question = models.CharField(max_length=300)
     quorum = models.PositiveSmallIntegerField()
+    rule = models.CharField(max_length=300, blank=True)  # which rule set the quorum, in words
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField()

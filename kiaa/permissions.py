@@ -84,3 +84,11 @@ def can_view_audit(roles: Roles) -> bool:
 def can_vote_on(roles: Roles, *, agency_id: int) -> bool:
     """Trustees of the deciding agency vote; chief officers do not (protocol clause 4)."""
     return roles.has(Role.TRUSTEE, agency_id)
+
+
+def can_set_standing_orders(roles: Roles, *, agency: Agency) -> bool:
+    """An agency's standing orders are its own: its chief officer or trustees record them
+    (an admin may too, for an agency still settling in)."""
+    return (
+        roles.has(Role.CHIEF_OFFICER, agency) or roles.has(Role.TRUSTEE, agency) or roles.is_admin
+    )

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from kiaa import audit, barrier
 from kiaa.models import Alliance
-from kiaa.services import members
+from kiaa.services import members, notifications
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +37,8 @@ def barrier_reconcile_all() -> dict[str, int]:
         added, removed = barrier.reconcile_alliance(alliance)
         granted, revoked = granted + added, revoked + removed
     return {"granted": granted, "revoked": revoked}
+
+
+@shared_task
+def notifications_email(ids: list[int]) -> int:
+    return notifications.notifications_email(ids=ids)

@@ -36,6 +36,7 @@ alliance_pages: list[URLPattern | URLResolver] = [
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
     path("", include("partnerships.urls")),
+    path("", include("bids.urls")),
 ]
 
 urlpatterns = [

@@ -59,13 +59,14 @@ class PartnershipPapers:
         }
 
     def unacknowledged(self, person: User, alliance: Alliance) -> Q:
-        """Commercial papers of partnerships whose current undertaking the person has not accepted."""
+        """Commercial papers of partnerships whose current undertaking the person has not accepted
+        (a bid's papers have no partnership: its team is bound by the bid, not an MoU)."""
         accepted = ConfidentialityAcknowledgement.objects.filter(
             partnership=OuterRef("partnership"),
             person=person,
             undertaking_digest=OuterRef("partnership__undertaking_digest"),
         )
-        return Q(sensitivity=COMMERCIAL) & ~Q(Exists(accepted))
+        return Q(sensitivity=COMMERCIAL, partnership__isnull=False) & ~Q(Exists(accepted))
 
     def record_changes(self, changes: list[tuple[Any, int, bool]]) -> None:
         from django.utils import timezone

@@ -14,7 +14,7 @@ from partnerships.models import (
     DueDiligenceCheck,
     Partnership,
 )
-from partnerships.services import documents, mou, partnerships
+from partnerships.services import documents, mou, partnerships, withdrawals
 
 CONSORTIUM = "Kirkvale Money Advice Consortium"
 NETWORK = "Kirkvale Advice Network"
@@ -140,7 +140,7 @@ def seed(demo: DemoAlliance) -> int:
     _share(law_chief, demo.agencies["law"], network, "Housing casework protocol", "partnership")
     _share(law_chief, demo.agencies["law"], network, "Network bid budget", "commercial")
     # Pennine Housing Aid competes for a housing contract the network also covers: it steps back.
-    documents.withdrawal_start(
+    withdrawals.withdrawal_start(
         actor=demo.person("pha.chief"),
         partnership=network,
         agency=demo.agencies["pha"],

@@ -322,11 +322,6 @@ class Document(TenantModel):
                 condition=Q(sensitivity__in=["alliance", "partnership", "commercial"]),
                 name="document_sensitivity_valid",
             ),
-            # Partnership and commercial papers belong to a partnership.
-            models.CheckConstraint(
-                condition=Q(sensitivity="alliance") | Q(partnership__isnull=False),
-                name="sensitive_document_has_partnership",
-            ),
         ]
         indexes = [
             models.Index(fields=["alliance", "partnership"], name="document_partnership"),

@@ -11,14 +11,15 @@ from kiaa.models import Agency, BoardDecision, BoardVote, User
 from kiaa.permissions import can_vote_on, roles_of
 
 BOARD_TOO_SMALL = (
-    "{agency} has {count} trustee(s) here but a decision needs {quorum} votes: "
-    "invite the rest of the board first."
+    "{agency} has {count} trustee(s) here who may vote on this but a decision needs {quorum} "
+    "votes: invite the rest of the board first."
 )
 ALREADY_OPEN = "This question is already before the board."
 NOT_A_TRUSTEE = "Only a trustee of this agency can vote on its board's decisions."
 DECIDED = "This decision has already been made."
 ALREADY_VOTED = "You have already voted on this decision; votes cannot be changed."
 BAD_CHOICE = "Vote approve or reject."
+EXCLUDED = "You may not vote on this question. {reason}"
 
 
 @transaction.atomic
@@ -35,8 +36,8 @@ def decision_open(
     )
     if open_ones.exists():
         raise DomainError(ALREADY_OPEN, Code.CONFLICT)
-    count = len(decisions.trustees_of(agency))
-    quorum = decisions.quorum_for(agency, count)
+    board = decisions.standing(agency=agency, subject_type=subject_type, subject_id=subject.pk)
+    count, quorum = len(board.eligible), board.quorum
     if count < quorum:
         raise DomainError(
             BOARD_TOO_SMALL.format(agency=agency.name, count=count, quorum=quorum), Code.CONFLICT
@@ -48,6 +49,7 @@ def decision_open(
         subject_id=subject.pk,
         question=question,
         quorum=quorum,
+        rule=board.rule,
         opened_by=actor,
         opened_at=timezone.now(),
     )
@@ -57,7 +59,7 @@ def decision_open(
         verb="decision.opened",
         target=decision,
         agency=agency,
-        payload={"question": question, "quorum": quorum},
+        payload={"question": question, "quorum": quorum, "rule": board.rule},
     )
     return decision
 
@@ -77,6 +79,13 @@ def decision_vote(
         raise DomainError(DECIDED, Code.CONFLICT)
     if decision.votes.filter(trustee=actor).exists():
         raise DomainError(ALREADY_VOTED, Code.CONFLICT)
+    # Who may vote is worked out now, not when the question was asked: a rival may have
+    # declared since, leaving a trustee who sits on both boards conflicted.
+    board = decisions.standing(
+        agency=decision.agency, subject_type=decision.subject_type, subject_id=decision.subject_id
+    )
+    if actor.pk in board.excluded:
+        raise DomainError(EXCLUDED.format(reason=board.excluded[actor.pk]), Code.FORBIDDEN)
     vote = BoardVote.objects.create(
         alliance_id=decision.alliance_id,
         decision=decision,
@@ -93,13 +102,18 @@ def decision_vote(
         agency=decision.agency,
         payload={"choice": choice, "note": vote.note},
     )
-    _decide_if_settled(decision, actor)
+    _decide_if_settled(decision, actor, board)
     return vote
 
 
-def _decide_if_settled(decision: BoardDecision, actor: User) -> None:
-    tally = {c: decision.votes.filter(choice=c).count() for c in BoardVote.Choice.values}
-    voters_left = len(decisions.trustees_of(decision.agency)) - sum(tally.values())
+def _decide_if_settled(decision: BoardDecision, actor: User, board: decisions.Standing) -> None:
+    if (decision.quorum, decision.rule) != (board.quorum, board.rule):
+        decision.quorum, decision.rule = board.quorum, board.rule
+        decision.save(update_fields=["quorum", "rule"])
+    # Only the votes of trustees who may vote now count.
+    votes = [v for v in decision.votes.all() if v.trustee_id in board.eligible_ids]
+    tally = {c: sum(v.choice == c for v in votes) for c in BoardVote.Choice.values}
+    voters_left = len(board.eligible) - len(votes)
     if tally[BoardVote.Choice.APPROVE] >= decision.quorum:
         outcome = BoardDecision.Status.APPROVED
     elif tally[BoardVote.Choice.APPROVE] + voters_left < decision.quorum:
@@ -134,3 +148,14 @@ def decision_cancel(*, actor: User, decision: BoardDecision) -> None:
         target=decision,
         agency=decision.agency,
     )
+
+
+def decision_cancel_open(*, actor: User, subject: models.Model) -> None:
+    """Close any question still open about `subject` (it was withdrawn before the board decided)."""
+    open_ones = BoardDecision.objects.filter(
+        subject_type=subject._meta.label_lower,
+        subject_id=subject.pk,
+        status=BoardDecision.Status.OPEN,
+    )
+    for decision in open_ones:
+        decision_cancel(actor=actor, decision=decision)

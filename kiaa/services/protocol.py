@@ -10,8 +10,21 @@ from django.utils import timezone
 
 from kiaa import audit
 from kiaa.errors import Code, DomainError
-from kiaa.models import Agency, Alliance, Protocol, ProtocolAcceptance, ProtocolVersion, User
-from kiaa.permissions import can_manage_alliance, can_record_acceptance, roles_of
+from kiaa.models import (
+    Agency,
+    Alliance,
+    Protocol,
+    ProtocolAcceptance,
+    ProtocolVersion,
+    StandingOrders,
+    User,
+)
+from kiaa.permissions import (
+    can_manage_alliance,
+    can_record_acceptance,
+    can_set_standing_orders,
+    roles_of,
+)
 
 NOT_ADMIN = "Only an alliance admin can change the protocol."
 REVIEW_BEFORE_IMPLEMENTATION = "The review date must come after the implementation date."
@@ -93,14 +106,23 @@ def protocol_accept(
 PARTNERSHIP_KINDS = ("consortium", "prime_sub", "alliance_contract", "network")
 BAD_KIND = "Unknown partnership kind: {kind}."
 QUORUM_TOO_SMALL = "A board decision needs at least one vote."
+MAX_GRACE_DAYS = 365
+BAD_GRACE = f"The grace period after an award is 0 to {MAX_GRACE_DAYS} days."
 
 
 @transaction.atomic
 def protocol_settings_update(
-    *, actor: User, alliance: Alliance, board_approval_kinds: list[str], minimum_quorum: int
+    *,
+    actor: User,
+    alliance: Alliance,
+    board_approval_kinds: list[str],
+    minimum_quorum: int,
+    chief_officers_may_vote: bool | None = None,
+    withdrawal_grace_days: int | None = None,
 ) -> Protocol:
     """The alliance's own rules: which partnership kinds need trustee approval to join or leave,
-    and the fewest votes a board decision needs."""
+    the fewest votes a board decision needs, whether chief officers who are trustees vote, and
+    how long bidders' withdrawals last after an award (None leaves a setting as it is)."""
     if not can_manage_alliance(roles_of(actor, alliance)):
         raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
     unknown = [k for k in board_approval_kinds if k not in PARTNERSHIP_KINDS]
@@ -108,25 +130,92 @@ def protocol_settings_update(
         raise DomainError(BAD_KIND.format(kind=unknown[0]), field="board_approval_kinds")
     if minimum_quorum < 1:
         raise DomainError(QUORUM_TOO_SMALL, field="minimum_quorum")
+    if withdrawal_grace_days is not None and not 0 <= withdrawal_grace_days <= MAX_GRACE_DAYS:
+        raise DomainError(BAD_GRACE, field="withdrawal_grace_days")
     protocol = Protocol.objects.select_for_update().get(alliance=alliance)
-    before = {
-        "board_approval_kinds": protocol.board_approval_kinds,
-        "minimum_quorum": protocol.minimum_quorum,
-    }
+    before = _settings(protocol)
     protocol.board_approval_kinds = sorted(set(board_approval_kinds))
     protocol.minimum_quorum = minimum_quorum
-    protocol.save(update_fields=["board_approval_kinds", "minimum_quorum"])
+    if chief_officers_may_vote is not None:
+        protocol.chief_officers_may_vote = chief_officers_may_vote
+    if withdrawal_grace_days is not None:
+        protocol.withdrawal_grace_days = withdrawal_grace_days
+    protocol.save(update_fields=list(SETTINGS))
     audit.record(
         alliance=alliance,
         actor=actor,
         verb="protocol.settings_changed",
         target=protocol,
-        payload={
-            "before": before,
-            "after": {
-                "board_approval_kinds": protocol.board_approval_kinds,
-                "minimum_quorum": minimum_quorum,
-            },
-        },
+        payload={"before": before, "after": _settings(protocol)},
     )
     return protocol
+
+
+SETTINGS = (
+    "board_approval_kinds",
+    "minimum_quorum",
+    "chief_officers_may_vote",
+    "withdrawal_grace_days",
+)
+
+
+def _settings(protocol: Protocol) -> dict[str, object]:
+    return {name: getattr(protocol, name) for name in SETTINGS}
+
+
+NOT_THEIR_ORDERS = (
+    "Only the agency's chief officer, a trustee or an alliance admin records its standing orders."
+)
+LOOSER_THAN_ALLIANCE = (
+    "Standing orders may only tighten the alliance's rules: the alliance already needs at "
+    "least {minimum} votes."
+)
+BAD_LIMIT = "Give the contract value in whole pounds, more than £0."
+
+
+@transaction.atomic
+def standing_orders_update(
+    *,
+    actor: User,
+    agency: Agency,
+    minimum_votes: int | None,
+    full_board_above_pence: int | None,
+    bar_chief_officers: bool,
+) -> StandingOrders:
+    """An agency's own decision rules, which tighten the alliance's and never loosen them."""
+    roles = roles_of(actor, agency.alliance)
+    if not can_set_standing_orders(roles, agency=agency):
+        raise DomainError(NOT_THEIR_ORDERS, Code.FORBIDDEN)
+    minimum = Protocol.objects.values_list("minimum_quorum", flat=True).get(
+        alliance_id=agency.alliance_id
+    )
+    if minimum_votes is not None and minimum_votes < minimum:
+        raise DomainError(LOOSER_THAN_ALLIANCE.format(minimum=minimum), field="minimum_votes")
+    if full_board_above_pence is not None and full_board_above_pence <= 0:
+        raise DomainError(BAD_LIMIT, field="full_board_above_pence")
+    orders, _ = StandingOrders.objects.select_for_update().get_or_create(
+        agency=agency,
+        defaults={
+            "alliance_id": agency.alliance_id,
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    orders.minimum_votes = minimum_votes
+    orders.full_board_above_pence = full_board_above_pence
+    orders.bar_chief_officers = bar_chief_officers
+    orders.updated_by, orders.updated_at = actor, timezone.now()
+    orders.save()
+    audit.record(
+        alliance=agency.alliance,
+        actor=actor,
+        verb="standing_orders.changed",
+        target=orders,
+        agency=agency,
+        payload={
+            "minimum_votes": minimum_votes,
+            "full_board_above_pence": full_board_above_pence,
+            "bar_chief_officers": bar_chief_officers,
+        },
+    )
+    return orders

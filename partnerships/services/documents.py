@@ -1,9 +1,9 @@
-"""Papers: uploading, the access log, attempts across the barrier, withdrawals, reconciling."""
+"""Papers: uploading, the access log, attempts across the barrier, reconciling."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Callable
 from uuid import uuid4
 
 from django.core.files.uploadedfile import UploadedFile
@@ -22,7 +22,6 @@ from partnerships.models import (
     DocumentAccess,
     Partnership,
     PartnershipMember,
-    Withdrawal,
 )
 
 NOT_YOUR_AGENCY = "Upload for an agency you hold a role in."
@@ -33,8 +32,6 @@ NEEDS_ACKNOWLEDGEMENT = (
     "Accept the partnership's confidentiality undertaking before sharing commercial papers."
 )
 TITLE_REQUIRED = "Give the paper a title."
-WITHDRAWAL_OPEN = "That agency is already withdrawn from this partnership."
-ENDS_BEFORE_NOW = "A withdrawal ends after it starts."
 
 
 def reconcile_partnership(partnership: Partnership) -> None:
@@ -69,6 +66,37 @@ def document_upload(
         raise DomainError(NEEDS_PARTNERSHIP, field="partnership")
     if sensitivity != Document.Sensitivity.ALLIANCE:
         _check_sharing_in(partnership, agency, sensitivity, actor)
+    return document_store(
+        actor=actor,
+        alliance=alliance,
+        agency=agency,
+        title=title,
+        sensitivity=sensitivity,
+        upload=upload,
+        partnership=partnership,
+    )
+
+
+def document_store(
+    *,
+    actor: User,
+    alliance: Alliance,
+    agency: Agency,
+    title: str,
+    sensitivity: str,
+    upload: UploadedFile,
+    partnership: Partnership | None = None,
+    attach: Callable[[Document], dict[str, object]] | None = None,
+) -> Document:
+    """Keep a paper the caller has authorised, audit it and let the barrier set its audience.
+
+    `attach` lets a higher app tie the new document to its own records (a bid's papers) before
+    the barrier first reads its facts; what it returns is added to the audit event.
+    """
+    if not title.strip():
+        raise DomainError(TITLE_REQUIRED, field="title")
+    if sensitivity not in Document.Sensitivity.values:
+        raise DomainError(f"Unknown sensitivity: {sensitivity}.", field="sensitivity")
     checked = check_upload(upload)
     if isinstance(checked, str):
         raise DomainError(checked, field="file")
@@ -89,6 +117,7 @@ def document_upload(
     # A failure after the file is stored must not leave it behind.
     try:
         document.save()
+        linked = attach(document) if attach else {}
         audit.record(
             alliance=alliance,
             actor=actor,
@@ -100,6 +129,7 @@ def document_upload(
                 "sensitivity": sensitivity,
                 "sha256": document.sha256,
                 "partnership": partnership.pk if partnership else None,
+                **linked,
             },
         )
         barrier.reconcile([document])
@@ -206,62 +236,3 @@ def barrier_attempt_record(
         payload={"action": action, "channel": channel},
     )
     return attempt
-
-
-@transaction.atomic
-def withdrawal_start(
-    *,
-    actor: User | None,
-    partnership: Partnership,
-    agency: Agency,
-    reason: str,
-    ends_at: datetime | None = None,
-) -> Withdrawal:
-    """An agency steps back from the partnership while it competes; it loses its commercial papers now.
-
-    Withdrawals start when they are recorded, never later, so the barrier is never behind them.
-    """
-    now = timezone.now()
-    if ends_at is not None and ends_at <= now:
-        raise DomainError(ENDS_BEFORE_NOW, field="ends_at")
-    if Withdrawal.objects.filter(partnership=partnership, agency=agency).active().exists():
-        raise DomainError(WITHDRAWAL_OPEN, Code.CONFLICT)
-    withdrawal = Withdrawal.objects.create(
-        alliance_id=partnership.alliance_id,
-        partnership=partnership,
-        agency=agency,
-        reason=reason,
-        starts_at=now,
-        ends_at=ends_at,
-        created_by=actor,
-    )
-    audit.record(
-        alliance=partnership.alliance,
-        actor=actor,
-        verb="withdrawal.started",
-        target=withdrawal,
-        agency=agency,
-        payload={"partnership": partnership.pk, "reason": reason, "ends_at": ends_at},
-    )
-    reconcile_partnership(partnership)
-    return withdrawal
-
-
-@transaction.atomic
-def withdrawal_end(*, actor: User | None, withdrawal: Withdrawal) -> Withdrawal:
-    """The bidding is over: the agency returns to partnership working and sees its papers again."""
-    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
-    now = timezone.now()
-    if withdrawal.ends_at is not None and withdrawal.ends_at <= now:
-        raise DomainError("This withdrawal has already ended.", Code.CONFLICT)
-    withdrawal.ends_at = now
-    withdrawal.save(update_fields=["ends_at"])
-    audit.record(
-        alliance=withdrawal.partnership.alliance,
-        actor=actor,
-        verb="withdrawal.ended",
-        target=withdrawal,
-        agency=withdrawal.agency,
-    )
-    reconcile_partnership(withdrawal.partnership)
-    return withdrawal

@@ -12,7 +12,7 @@ from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, BoardDecision, Protocol, User
 from kiaa.permissions import roles_of
 from kiaa.services.alliances import service_areas_named
-from kiaa.services.decisions import decision_cancel, decision_open
+from kiaa.services.decisions import decision_cancel_open, decision_open
 from partnerships import permissions as can
 from partnerships.models import (
     DueDiligenceCheck,
@@ -230,7 +230,7 @@ def member_decline(*, actor: User, member: PartnershipMember) -> PartnershipMemb
     if not can.can_answer_for(roles_of(actor, member.alliance), agency_id=member.agency_id):
         raise DomainError(NOT_FOR_AGENCY, Code.FORBIDDEN)
     _move(member, Status.DECLINED)
-    _cancel_open_decision(actor, member)
+    decision_cancel_open(actor=actor, subject=member)
     _record(actor, "partnership.declined", member)
     return member
 
@@ -261,14 +261,6 @@ def _left(actor: User, member: PartnershipMember) -> None:
     _move(member, Status.LEFT)
     _record(actor, "partnership.left", member)
     reconcile_partnership(member.partnership)
-
-
-def _cancel_open_decision(actor: User, member: PartnershipMember) -> None:
-    open_decision = BoardDecision.objects.filter(
-        subject_type=SUBJECT, subject_id=member.pk, status=BoardDecision.Status.OPEN
-    ).first()
-    if open_decision is not None:
-        decision_cancel(actor=actor, decision=open_decision)
 
 
 def on_board_approved(decision: BoardDecision, actor: User) -> None:
@@ -397,7 +389,7 @@ def partnership_dissolve(*, actor: User, partnership: Partnership) -> Partnershi
     for member in partnership.members.exclude(
         status__in=[Status.LEFT, Status.DECLINED]
     ).select_for_update():
-        _cancel_open_decision(actor, member)
+        decision_cancel_open(actor=actor, subject=member)
         member.status, member.left_at = Status.LEFT, now
         member.save(update_fields=["status", "left_at"])
     audit.record(

@@ -43,7 +43,11 @@ def approve_open_decisions(agency: Agency) -> None:
 
 
 def make_partnership(
-    lead: Agency, *others: Agency, kind: str = "network", name: str | None = None
+    lead: Agency,
+    *others: Agency,
+    kind: str = "network",
+    name: str | None = None,
+    areas: tuple[str, ...] = (),
 ) -> Partnership:
     """A partnership with every agency active in it (boards approve where the protocol asks)."""
     board_of(lead)
@@ -53,6 +57,7 @@ def make_partnership(
         name=name or f"Partnership of {lead.name} {lead.pk}",
         kind=kind,
         lead_agency=lead,
+        service_areas=areas,
     )
     approve_open_decisions(lead)
     for agency in others:

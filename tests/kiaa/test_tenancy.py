@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kiaa.models import Membership, ProtocolVersion, Role
 from kiaa.services import members, protocol
 from kiaa.tenancy import TENANT_KWARG
-from partnerships.services import documents
+from partnerships.services import withdrawals
 from tests.factories import AgencyFactory, ServiceAreaFactory, grant
 from tests.factories.core import _platform_admin
 from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
@@ -128,7 +128,7 @@ def populated(world, admin):
             lead, second, kind="consortium", name=f"Consortium {alliance.slug}"
         )
         draft_mou(consortium)
-        documents.withdrawal_start(
+        withdrawals.withdrawal_start(
             actor=None, partnership=consortium, agency=second, reason="Competing"
         )
         upload(chief_of(lead), lead, title=f"Alliance paper {alliance.slug}")

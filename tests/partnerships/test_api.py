@@ -31,7 +31,7 @@ from partnerships.models import (
     PartnershipServiceArea,
     Withdrawal,
 )
-from partnerships.services import documents, mou, partnerships
+from partnerships.services import mou, partnerships, withdrawals
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.partnerships import board_of, chief_of, draft_mou, join, make_partnership
@@ -124,7 +124,7 @@ def home(world: World, chief_officer: User, trustee: User, partner: User) -> Hom
     partnerships.member_invite(
         actor=chief_officer, partnership=consortium, agency=world.competitor, role="partner"
     )
-    withdrawal = documents.withdrawal_start(
+    withdrawal = withdrawals.withdrawal_start(
         actor=None, partnership=consortium, agency=world.partner, reason="Bidding for T1"
     )
     consortium.refresh_from_db()
@@ -348,7 +348,7 @@ def test_members_show_invited_and_withdrawn_as_well_as_active(home, partner):
         {"agency": home.world.partner.pk, "role": "partner", "status": "withdrawn"},
         {"agency": home.world.competitor.pk, "role": "partner", "status": "invited"},
     ]
-    documents.withdrawal_end(actor=None, withdrawal=home.withdrawal)
+    withdrawals.withdrawal_end(actor=None, withdrawal=home.withdrawal)
     after = api_as(partner).get(api_url("partnership-detail", pk=home.consortium.pk)).json()
     assert after["members"][1]["status"] == "active"
 
@@ -1083,10 +1083,10 @@ def test_people_of_an_invited_agency_do_not_give_the_undertaking_yet(home, compe
 
 def test_withdrawals_are_listed_with_their_status_and_no_tender_yet(home, competitor):
     network = make_partnership(home.world.lead, home.world.competitor, name="Advice network")
-    ended = documents.withdrawal_start(
+    ended = withdrawals.withdrawal_start(
         actor=None, partnership=network, agency=home.world.competitor, reason="Bid"
     )
-    documents.withdrawal_end(actor=None, withdrawal=ended)
+    withdrawals.withdrawal_end(actor=None, withdrawal=ended)
     client = api_as(competitor)
     listed = client.get(api_url("withdrawal-list")).json()
     assert listed["count"] == 2
@@ -1131,7 +1131,7 @@ def test_withdrawals_are_read_only_here(home, admin):
 def test_another_alliances_withdrawal_is_hidden(world, admin):
     elsewhere = another_alliances_consortium(world)
     member = elsewhere.members.exclude(role="lead").get()
-    withdrawal = documents.withdrawal_start(
+    withdrawal = withdrawals.withdrawal_start(
         actor=None, partnership=elsewhere, agency=member.agency, reason="Bid"
     )
     client = tolerant(admin)
@@ -1165,7 +1165,7 @@ def grow(world: World, n: int) -> None:
         partnerships.member_invite(
             actor=chief_of(agency), partnership=partnership, agency=world.competitor, role="partner"
         )
-        documents.withdrawal_start(
+        withdrawals.withdrawal_start(
             actor=None, partnership=partnership, agency=world.partner, reason="Bid"
         )
 

@@ -7,7 +7,7 @@ import pytest
 from kiaa import barrier
 from kiaa.models import AuditEvent
 from partnerships.models import AudienceChange, BarrierAttempt, DocumentGroupObjectPermission
-from partnerships.services import documents, mou, partnerships
+from partnerships.services import mou, partnerships, withdrawals
 from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
 
 pytestmark = pytest.mark.django_db
@@ -83,14 +83,14 @@ def test_a_withdrawn_member_loses_commercial_papers_until_the_withdrawal_ends(
         partnership=consortium,
     )
     mou.undertaking_acknowledge(actor=partner, partnership=consortium)
-    withdrawal = documents.withdrawal_start(
+    withdrawal = withdrawals.withdrawal_start(
         actor=None,
         partnership=consortium,
         agency=world.partner,
         reason="Bidding for the housing contract",
     )
     assert seen_by(partner, world.alliance) == {"Minutes"}
-    documents.withdrawal_end(actor=None, withdrawal=withdrawal)
+    withdrawals.withdrawal_end(actor=None, withdrawal=withdrawal)
     assert seen_by(partner, world.alliance) == {"Minutes", "Pricing"}
 
 

@@ -37,7 +37,7 @@ from partnerships.models import (
     DocumentGroupObjectPermission,
     Partnership,
 )
-from partnerships.services import documents, mou, partnerships
+from partnerships.services import documents, mou, partnerships, withdrawals
 from tests.conftest import api_as
 from tests.factories import AgencyFactory, AllianceFactory, PersonFactory, grant
 from tests.factories.partnerships import PDF
@@ -283,14 +283,14 @@ class Builder:
                     member = partnership.members.get(agency=self.agencies[agency])
                     partnerships.member_leave(actor=self.chief(agency), member=member)
         for (pi, agency), ended in self.plan.withdrawals.items():
-            withdrawal = documents.withdrawal_start(
+            withdrawal = withdrawals.withdrawal_start(
                 actor=None,
                 partnership=self.partnerships[pi],
                 agency=self.agencies[agency],
                 reason="Bidding for an overlapping contract",
             )
             if ended:
-                documents.withdrawal_end(actor=None, withdrawal=withdrawal)
+                withdrawals.withdrawal_end(actor=None, withdrawal=withdrawal)
         self.set_statuses()
         return Built(self.alliance, self.agencies, self.people, self.partnerships, papers, contents)
 

@@ -24,7 +24,7 @@ from kiaa.models import AuditEvent, Role, User
 from partnerships import files
 from partnerships.api.documents import NO_AGENCY
 from partnerships.models import BarrierAttempt, Document, DocumentAccess
-from partnerships.services import documents, mou
+from partnerships.services import documents, mou, withdrawals
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, grant
 from tests.factories.partnerships import PDF, chief_of, draft_mou, make_partnership, upload
@@ -516,7 +516,7 @@ def test_a_withdrawn_partner_loses_the_commercial_paper_on_every_path(
 ):
     mou.undertaking_acknowledge(actor=partner, partnership=consortium)
     assert signed_in(partner).get(page("document-detail", pk=pricing.pk)).status_code == 200
-    documents.withdrawal_start(
+    withdrawals.withdrawal_start(
         actor=None, partnership=consortium, agency=world.partner, reason="Bidding against the lead"
     )
     client = signed_in(partner)
@@ -533,7 +533,7 @@ def test_the_arbiter_reads_who_could_see_a_paper_and_who_opened_it(
     world, consortium, pricing, chief_officer, partner, arbiter
 ):
     signed_in(chief_officer).get(page("document-download", pk=pricing.pk))
-    documents.withdrawal_start(
+    withdrawals.withdrawal_start(
         actor=None, partnership=consortium, agency=world.partner, reason="Bidding"
     )
     response = signed_in(arbiter).get(page("document-timeline", pk=pricing.pk))

@@ -28,7 +28,7 @@ from partnerships.models import (
     PartnershipServiceArea,
     Withdrawal,
 )
-from partnerships.services import documents, mou, partnerships
+from partnerships.services import mou, partnerships, withdrawals
 from tests.conftest import World
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.partnerships import (
@@ -191,7 +191,7 @@ def test_partnership_list_shows_every_partnership_to_every_member(
 def test_partnership_list_shows_a_member_in_a_withdrawal_as_withdrawn(
     client: Client, world: World, network: Partnership, partner: User
 ):
-    documents.withdrawal_start(
+    withdrawals.withdrawal_start(
         actor=None, partnership=network, agency=world.partner, reason="Bidding for the contract"
     )
     response = signed_in(client, partner).get(page("partnerships"))
@@ -233,7 +233,7 @@ def test_partnership_list_makes_the_same_queries_at_any_size(
     for n in range(size):
         partnership = make_partnership(world.lead, world.partner, name=f"Network {n:02d}")
         if n % 3 == 0:
-            documents.withdrawal_start(
+            withdrawals.withdrawal_start(
                 actor=None, partnership=partnership, agency=world.partner, reason="Bidding"
             )
     signed_in(client, partner)
@@ -333,11 +333,11 @@ def test_partnership_page_shows_members_areas_checks_and_mou_to_every_member(
 def test_partnership_page_marks_a_member_in_an_active_withdrawal_and_lists_withdrawals(
     client: Client, world: World, network: Partnership, partner: User
 ):
-    ended = documents.withdrawal_start(
+    ended = withdrawals.withdrawal_start(
         actor=None, partnership=network, agency=world.lead, reason="An earlier tender"
     )
-    documents.withdrawal_end(actor=None, withdrawal=ended)
-    documents.withdrawal_start(
+    withdrawals.withdrawal_end(actor=None, withdrawal=ended)
+    withdrawals.withdrawal_start(
         actor=None,
         partnership=network,
         agency=world.partner,
@@ -1068,11 +1068,11 @@ def test_people_outside_the_partnership_give_no_undertaking(
 def test_withdrawals_page_lists_every_withdrawal_active_first(
     client: Client, request: pytest.FixtureRequest, world: World, network: Partnership, persona: str
 ):
-    earlier = documents.withdrawal_start(
+    earlier = withdrawals.withdrawal_start(
         actor=None, partnership=network, agency=world.lead, reason="Housing tender 2024"
     )
-    documents.withdrawal_end(actor=None, withdrawal=earlier)
-    documents.withdrawal_start(
+    withdrawals.withdrawal_end(actor=None, withdrawal=earlier)
+    withdrawals.withdrawal_start(
         actor=None,
         partnership=network,
         agency=world.partner,

@@ -1,0 +1,164 @@
+"""Every read of tenders, declarations and their papers that a person sees.
+
+Openness (protocol clause 5): the register, declared intents, step-backs and withdrawals are
+the whole alliance's; a draft or a bid awaiting its board is its agency's (and the partners it
+names); a bid's papers reach only its team, through the barrier.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from bids import rules
+from bids.models import (
+    Allocation,
+    Declaration,
+    NamedPartner,
+    StepBack,
+    Tender,
+    TenderImport,
+    TupeReceipt,
+)
+from bids.snapshot import snapshots
+from kiaa import barrier
+from kiaa.models import Alliance, Role, ServiceArea, User
+from kiaa.permissions import roles_of
+from partnerships.models import Document
+
+
+def _pk(pk: Any, what: str) -> str:
+    if not str(pk).isdigit():
+        raise Http404(f"No such {what}.")
+    return str(pk)
+
+
+def tender_list_for(*, person: User, alliance: Alliance) -> QuerySet[Tender]:
+    """The alliance's tender register: every member sees it."""
+    return (
+        Tender.objects.for_alliance(alliance)
+        .select_related("incumbent_agency", "winner__agency")
+        .prefetch_related(Prefetch("service_areas", queryset=ServiceArea.objects.order_by("name")))
+    )
+
+
+def tender_get_for(*, person: User, alliance: Alliance, pk: Any) -> Tender:
+    tender = tender_list_for(person=person, alliance=alliance).filter(pk=_pk(pk, "tender")).first()
+    if tender is None:
+        raise Http404("No such tender.")
+    return tender
+
+
+def _visible_declarations(person: User, alliance: Alliance) -> Q:
+    roles = roles_of(person, alliance)
+    mine = roles.agency_ids
+    return (
+        Q(status__in=Declaration.PUBLIC)
+        | Q(agency_id__in=mine)
+        | Q(named_partners__agency_id__in=mine)  # a lead's draft, for the partners it names
+        | Q(lead_declaration__agency_id__in=mine)  # a partner's, for its lead
+    )
+
+
+def declaration_list_for(*, person: User, alliance: Alliance) -> QuerySet[Declaration]:
+    """Declared intents are public; drafts and bids before the board are their agencies' own."""
+    ids = (
+        Declaration.objects.for_alliance(alliance)
+        .filter(_visible_declarations(person, alliance))
+        .values("pk")
+    )
+    return (
+        Declaration.objects.for_alliance(alliance)
+        .filter(pk__in=ids)
+        .select_related("tender", "agency", "lead_declaration__agency", "drafted_by")
+        .prefetch_related(
+            Prefetch(
+                "named_partners",
+                queryset=NamedPartner.objects.select_related("agency").order_by("agency__name"),
+            )
+        )
+    )
+
+
+def declaration_get_for(*, person: User, alliance: Alliance, pk: Any) -> Declaration:
+    found = declaration_list_for(person=person, alliance=alliance).filter(pk=_pk(pk, "declaration"))
+    declaration = found.first()
+    if declaration is None:
+        raise Http404("No such declaration.")
+    return declaration
+
+
+def conflicts_for(
+    declarations: list[Declaration], at: datetime | None = None
+) -> dict[int, list[rules.Finding]]:
+    """The rules' findings for each declaration, the tenders read together (fixed queries)."""
+    tenders = {d.tender_id: d.tender for d in declarations}
+    found = snapshots(tenders.values())
+    now = at or timezone.now()
+    return {d.pk: rules.findings(found[d.tender_id], d.pk, now) for d in declarations}
+
+
+def naming_list_for(*, person: User, alliance: Alliance) -> QuerySet[NamedPartner]:
+    """Namings in other members' bids waiting for the person's agencies to answer."""
+    roles = roles_of(person, alliance)
+    answering = [a for a in roles.agency_ids if roles.has(Role.CHIEF_OFFICER, a)]
+    return (
+        NamedPartner.objects.for_alliance(alliance)
+        .filter(agency_id__in=answering, status=NamedPartner.Status.NAMED)
+        .exclude(
+            declaration__status__in=[Declaration.Status.WITHDRAWN, Declaration.Status.REJECTED]
+        )
+        .select_related("declaration__tender", "declaration__agency", "agency")
+    )
+
+
+def step_back_list_for(*, person: User, alliance: Alliance) -> QuerySet[StepBack]:
+    """Who chose not to bid, and why: shown in the tender's register."""
+    return StepBack.objects.for_alliance(alliance).select_related("agency", "tender")
+
+
+def allocation_list_for(*, person: User, alliance: Alliance) -> QuerySet[Allocation]:
+    """Funding passed under won bids: for the lead, the partner funded, admins and the arbiter."""
+    roles = roles_of(person, alliance)
+    found = Allocation.objects.for_alliance(alliance).select_related(
+        "agency", "declaration__tender", "declaration__agency"
+    )
+    if roles.is_admin or roles.has(Role.ARBITER):
+        return found
+    mine = roles.agency_ids
+    return found.filter(Q(agency_id__in=mine) | Q(declaration__agency_id__in=mine))
+
+
+def tender_papers_for(
+    *, person: User, alliance: Alliance, tender: Tender, kind: str | None = None
+) -> QuerySet[Document]:
+    """The tender's papers the barrier lets the person see (bid papers, TUPE information)."""
+    found = barrier.visible_to(person, alliance).filter(tender_paper__tender=tender)
+    if kind is not None:
+        found = found.filter(tender_paper__kind=kind)
+    return found.select_related("owner_agency", "uploaded_by", "tender_paper").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def tupe_receipt_list_for(*, person: User, tender: Tender) -> QuerySet[TupeReceipt]:
+    """Who received the TUPE information and when: for the incumbent, admins and the arbiter."""
+    roles = roles_of(person, tender.alliance)
+    if not (
+        roles.is_admin
+        or roles.has(Role.ARBITER)
+        or (tender.incumbent_agency_id and tender.incumbent_agency_id in roles.agency_ids)
+    ):
+        return TupeReceipt.objects.none()
+    return tender.tupe_receipts.select_related("agency")
+
+
+def tender_import_list_for(*, person: User, alliance: Alliance) -> QuerySet[TenderImport]:
+    """The register's imports and their reports: the admins'."""
+    if not roles_of(person, alliance).is_admin:
+        return TenderImport.objects.none()
+    return TenderImport.objects.for_alliance(alliance).select_related("imported_by")

@@ -1,0 +1,11 @@
+"""Celery tasks of the bids app: thin wrappers that call one service."""
+
+from celery import shared_task
+
+from bids.services import withdrawals
+
+
+@shared_task
+def withdrawals_close_due() -> int:
+    """Every few minutes: carry out withdrawals whose end (an award's grace) has come."""
+    return withdrawals.withdrawals_close_due()
