@@ -7,10 +7,12 @@ class BidsConfig(AppConfig):
 
     def ready(self) -> None:
         from bids import barrier_source
+        from bids import demo as bids_demo
         from bids.services import declarations
-        from kiaa import barrier, decisions
+        from kiaa import barrier, decisions, demo
 
         barrier.refine_with(barrier_source.refine)
+        demo.register(bids_demo.seed)
         decisions.register(
             declarations.SUBJECT,
             on_approved=declarations.on_board_approved,

@@ -100,14 +100,16 @@ def rival_units(snapshot: Snapshot, bid: Bid, statuses: frozenset[str] = PUBLIC)
 def rivals(snapshot: Snapshot, bid: Bid, statuses: frozenset[str] = PUBLIC) -> frozenset[int]:
     """Every agency in a rival bid's team, less the declaring bid's own team."""
     others = set().union(*(team(snapshot, u) for u in rival_units(snapshot, bid, statuses)))
-    return frozenset(others - team(snapshot, bid.unit))
+    # Less the agency itself too: a partner whose naming is unconfirmed is not yet in its
+    # lead's team, but it is never its own rival.
+    return frozenset(others - team(snapshot, bid.unit) - {bid.agency})
 
 
 def competitors(snapshot: Snapshot, bid: Bid) -> list[Finding]:
     """Other declarants on the same tender (protocol clause 5: members are open about competing)."""
     found = []
     for unit in rival_units(snapshot, bid):
-        other = team(snapshot, unit) - team(snapshot, bid.unit)
+        other = team(snapshot, unit) - team(snapshot, bid.unit) - {bid.agency}
         if not other:
             continue
         lead = snapshot.bid(unit).agency

@@ -137,3 +137,14 @@ class BoardDecisionAdmin(TenantAdmin):
 @admin.register(models.BoardVote)
 class BoardVoteAdmin(TenantAdmin):
     list_display = ["decision", "trustee", "choice", "cast_at"]
+
+
+@admin.register(models.StandingOrders)
+class StandingOrdersAdmin(TenantAdmin):
+    list_display = ["agency", "minimum_votes", "full_board_above_pence", "bar_chief_officers"]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(TenantAdmin):
+    list_display = ["title", "recipient", "verb", "created_at", "read_at", "emailed_at"]
+    list_filter = ["alliance", "verb"]

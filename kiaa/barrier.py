@@ -148,10 +148,14 @@ def reconcile(documents: Iterable[Any]) -> tuple[int, int]:
             changes.append((document, agency_id, True))
         for agency_id in have[document.pk] - want:
             changes.append((document, agency_id, False))
-    revoke_q = Q()
+    # One condition per agency losing sight, not per paper: a withdrawal revokes hundreds.
+    revoked: dict[int, list[int]] = {}
     for document, agency_id, granted in changes:
         if not granted:
-            revoke_q |= Q(content_object=document, group__agency=agency_id)
+            revoked.setdefault(agency_id, []).append(document.pk)
+    revoke_q = Q()
+    for agency_id, document_ids in revoked.items():
+        revoke_q |= Q(group_id=groups[agency_id], content_object_id__in=document_ids)
     src.permission_model.objects.bulk_create(grant)  # type: ignore[attr-defined]
     if revoke_q:
         perms.filter(revoke_q).delete()

@@ -1,5 +1,5 @@
-"""Demo partnerships for the Kirkvale alliance: a consortium with its MoU and papers, a network,
-and a member that has stepped back while it competes. Idempotent like every demo step."""
+"""Demo partnerships for the Kirkvale alliance: a consortium with its MoU and papers, and a
+network. Idempotent like every demo step."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from partnerships.models import (
     DueDiligenceCheck,
     Partnership,
 )
-from partnerships.services import documents, mou, partnerships, withdrawals
+from partnerships.services import documents, mou, partnerships
 
 CONSORTIUM = "Kirkvale Money Advice Consortium"
 NETWORK = "Kirkvale Advice Network"
@@ -139,13 +139,7 @@ def seed(demo: DemoAlliance) -> int:
         _acknowledge(demo.person(f"{key}.chief"), network)
     _share(law_chief, demo.agencies["law"], network, "Housing casework protocol", "partnership")
     _share(law_chief, demo.agencies["law"], network, "Network bid budget", "commercial")
-    # Pennine Housing Aid competes for a housing contract the network also covers: it steps back.
-    withdrawals.withdrawal_start(
-        actor=demo.person("pha.chief"),
-        partnership=network,
-        agency=demo.agencies["pha"],
-        reason="Bidding for the Kirkvale housing advice contract",
-    )
+    # Pennine Housing Aid declares for the housing contract in the bids demo: it withdraws then.
     return 2
 
 

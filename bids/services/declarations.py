@@ -19,7 +19,7 @@ from bids import rules
 from bids.links import declaration_url
 from bids.models import Declaration, NamedPartner, StepBack, Tender
 from bids.services import papers
-from bids.services.withdrawals import withdrawals_end_for, withdrawals_open_for
+from bids.services.withdrawals import withdrawals_end_for, withdrawals_sync
 from bids.snapshot import snapshot
 from kiaa import audit
 from kiaa.errors import Code, DomainError
@@ -268,7 +268,9 @@ def _answer(actor: User, naming: NamedPartner, answer: str) -> None:
         f"{lead.tender.reference}",
         url=declaration_url(lead),
     )
-    # A partner joining or leaving the team changes who sees the bid's papers.
+    # A partner joining or leaving the team changes who sees the bid's papers, and which
+    # partnerships the team's declared members must step back from.
+    withdrawals_sync(actor=actor, unit=lead)
     papers.reconcile_tender(lead.tender)
 
 
@@ -337,7 +339,7 @@ def on_board_approved(decision: BoardDecision, actor: User) -> None:
         agency=declaration.agency,
         payload={"findings": sorted({f.kind for f in findings})},
     )
-    withdrawals_open_for(actor=actor, declaration=declaration, snapshot=found)
+    withdrawals_sync(actor=actor, unit=declaration, found=found)
     papers.tupe_receive(declaration)
     papers.reconcile_tender(declaration.tender)
     _tell_declared(declaration, found)
@@ -419,6 +421,7 @@ def _leave_bid(actor: User | None, declaration: Declaration) -> None:
             body=f"Its declaration is now {declaration.get_status_display().lower()}.",
             url=declaration_url(lead),
         )
+        withdrawals_sync(actor=actor, unit=lead)  # a smaller team may need to step back again
     papers.reconcile_tender(declaration.tender)
 
 

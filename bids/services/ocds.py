@@ -186,7 +186,7 @@ def package_releases(data: bytes) -> list[Any]:
 
 
 def _no_constant(name: str) -> None:
-    # NaN and Infinity are not JSON, though Python's parser takes them.
+    """Refuse NaN and Infinity: not JSON, though Python's parser takes them."""
     raise ValueError(name)
 
 
@@ -204,9 +204,9 @@ def latest_per_ocid(releases: list[Any]) -> list[Any]:
 
 
 def _release_date(release: Any) -> datetime:
-    problems: list[str] = []
+    """When a release was published; one without a readable date counts as the earliest."""
     value = release.get("date") if isinstance(release, dict) else None
-    return _moment(value, "date", problems) or EARLIEST
+    return _moment(value, "date", problems=[]) or EARLIEST
 
 
 def _import_one(run: Run, release: Any) -> Outcome:
@@ -275,11 +275,13 @@ def _update(run: Run, mapped: Mapped, tender: Tender) -> Outcome:
 
 
 def _outcome(kind: str, mapped: Mapped, tender: Tender, **extra: Any) -> Outcome:
+    """The report entry of a tender the release was applied to."""
     details = mapped.details
     return Outcome(kind, mapped.ocid, details.reference, details.title, tender.pk, **extra)
 
 
 def _area_notes(codes: list[str], slugs: list[str]) -> list[str]:
+    """A note asking for service areas by hand when the CPV codes found none."""
     if slugs:
         return []
     if not codes:
@@ -357,14 +359,15 @@ def _value_pence(value: Any, problems: list[str]) -> int | None:
     if currency != "GBP":
         problems.append(NOT_GBP.format(currency=currency or "no currency"))
         return None
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
+    # Checked before Decimal sees it: a huge amount would exceed its precision.
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
         problems.append(BAD_AMOUNT)
         return None
-    pence = int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if pence > MAX_PENCE:
+    if not 0 <= amount * 100 <= MAX_PENCE:
         problems.append(BAD_AMOUNT)
         return None
-    return pence
+    # Through the decimal text, so 0.005 pounds is half a penny, not a float just below it.
+    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _deadline(tender: dict[str, Any], period: str, problems: list[str]) -> datetime | None:
@@ -474,8 +477,10 @@ def _text(value: Any) -> str:
 
 
 def _object(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one in its place."""
     return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:
+    """A JSON array, or an empty one in its place."""
     return value if isinstance(value, list) else []

@@ -188,6 +188,11 @@ def allocation_record(
     """The lead of a won bid records funding passed to a named partner (no bid candy)."""
     if not can.can_manage_declaration(roles_of(actor, declaration.alliance), declaration):
         raise DomainError(NOT_YOUR_AGENCY, Code.FORBIDDEN)
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("agency", "tender", "alliance")
+        .get(pk=declaration.pk)
+    )
     if declaration.status != Status.WON or declaration.capacity == Declaration.Capacity.PARTNER:
         raise DomainError(NOT_THE_WINNING_LEAD, Code.CONFLICT)
     confirmed = NamedPartner.objects.filter(

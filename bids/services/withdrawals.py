@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bids import rules
 from bids.links import declaration_url
 from bids.models import BidWithdrawal, Declaration
+from bids.snapshot import snapshot
 from kiaa import audit
 from kiaa.models import User
 from kiaa.services.notifications import notify
@@ -25,12 +27,39 @@ from partnerships.services import withdrawals as partnership_withdrawals
 REASON = "Bidding for {reference} ({title})"
 
 
-def withdrawals_open_for(
-    *, actor: User | None, declaration: Declaration, snapshot: rules.Snapshot
-) -> list[BidWithdrawal]:
-    """Withdraw the declaring agency from each partnership the rules say it must leave for now."""
-    needed = rules.withdrawals_needed(snapshot, snapshot.bid(declaration.pk))
-    partnerships = list(Partnership.objects.filter(pk__in=needed).order_by("name"))
+def withdrawals_sync(
+    *, actor: User | None, unit: Declaration, found: rules.Snapshot | None = None
+) -> None:
+    """Each competing declaration of a bid is withdrawn from exactly the partnerships the rules
+    name now: opened where newly needed, ended where no longer (the team grew to cover one).
+    `found` is the tender's snapshot when the caller has just read it."""
+    lead_id = unit.lead_declaration_id or unit.pk
+    competing = list(
+        Declaration.objects.filter(Q(pk=lead_id) | Q(lead_declaration_id=lead_id))
+        .filter(status__in=Declaration.COMPETING)
+        .select_related("tender", "agency", "alliance")
+        .order_by("pk")
+    )
+    if not competing:
+        return
+    found = found or snapshot(competing[0].tender)
+    for declaration in competing:
+        needed = set(rules.withdrawals_needed(found, found.bid(declaration.pk)))
+        links = list(
+            BidWithdrawal.objects.filter(
+                declaration=declaration, closed_at__isnull=True
+            ).select_related("withdrawal")
+        )
+        held = {link.withdrawal.partnership_id for link in links}
+        stale = [link for link in links if link.withdrawal.partnership_id not in needed]
+        if stale:
+            _end(actor, stale)
+        if needed - held:
+            _open(actor, declaration, sorted(needed - held))
+
+
+def _open(actor: User | None, declaration: Declaration, partnership_ids: list[int]) -> None:
+    partnerships = list(Partnership.objects.filter(pk__in=partnership_ids).order_by("name"))
     tender = declaration.tender
     opened = partnership_withdrawals.withdrawals_open(
         actor=actor,
@@ -38,7 +67,7 @@ def withdrawals_open_for(
         partnerships=partnerships,
         reason=REASON.format(reference=tender.reference, title=tender.title)[:300],
     )
-    links = BidWithdrawal.objects.bulk_create(
+    BidWithdrawal.objects.bulk_create(
         BidWithdrawal(
             alliance_id=declaration.alliance_id,
             withdrawal=w,
@@ -49,7 +78,6 @@ def withdrawals_open_for(
     )
     if opened:
         _tell_opened(declaration, [w.partnership for w in opened])
-    return links
 
 
 def _tell_opened(declaration: Declaration, partnerships: list[Partnership]) -> None:
@@ -98,6 +126,10 @@ def withdrawals_end_for(
             declaration__in=declarations, closed_at__isnull=True
         ).select_related("withdrawal")
     )
+    return _end(actor, links, at)
+
+
+def _end(actor: User | None, links: list[BidWithdrawal], at: datetime | None = None) -> int:
     if not links:
         return 0
     ended = partnership_withdrawals.withdrawals_end(

@@ -28,6 +28,8 @@ EXPULSION_NEEDS_RULING = (
 )
 ARBITER_MUST_BE_ACTIVE = "The arbiter agency must be active."
 AGENCY_FIELDS = ("name", "charity_number", "company_number", "size_band", "reach", "status")
+CPV_DIGITS = 8
+BAD_CPV = "CPV codes are up to 8 digits, e.g. 85312310 or a prefix such as 853123."
 
 
 def _require_admin(actor: User, alliance: Alliance) -> None:
@@ -55,14 +57,18 @@ def alliance_create(*, name: str, slug: str, actor: User | None = None) -> Allia
 
 @transaction.atomic
 def service_area_create(
-    *, actor: User, alliance: Alliance, name: str, slug: str = ""
+    *, actor: User, alliance: Alliance, name: str, slug: str = "", cpv_codes: Iterable[str] = ()
 ) -> ServiceArea:
-    """Add a field of work (e.g. debt advice) that agencies and tenders are tagged with."""
+    """Add a field of work (e.g. debt advice) that agencies and tenders are tagged with; its CPV
+    code prefixes let imported public notices find it."""
     _require_admin(actor, alliance)
     slug = slug or slugify(name)[:SLUG_LENGTH].strip("-")
     if not slug:
         raise DomainError(AREA_NEEDS_SLUG, field="slug")
-    area = ServiceArea(alliance=alliance, name=name, slug=slug)
+    codes = sorted({c.strip() for c in cpv_codes if c.strip()})
+    if any(not c.isdigit() or len(c) > CPV_DIGITS for c in codes):
+        raise DomainError(BAD_CPV, field="cpv_codes")
+    area = ServiceArea(alliance=alliance, name=name, slug=slug, cpv_codes=codes)
     check_fields(area, exclude=["alliance"])
     areas = ServiceArea.objects.for_alliance(alliance)
     if areas.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
@@ -73,7 +79,7 @@ def service_area_create(
         actor=actor,
         verb="service_area.created",
         target=area,
-        payload={"name": name, "slug": slug},
+        payload={"name": name, "slug": slug, "cpv_codes": codes},
     )
     return area
 

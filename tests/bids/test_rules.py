@@ -45,7 +45,16 @@ EVERY_AREA = frozenset(AREA_NAMES)
 REFERENCE = "TND-042"
 DEADLINE = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 NOW = datetime(2025, 2, 1, 9, 0, tzinfo=UTC)  # well before the deadline
-STATUSES = ("draft", "awaiting_board", "declared", "rejected", "withdrawn", "submitted", "won", "lost")
+STATUSES = (
+    "draft",
+    "awaiting_board",
+    "declared",
+    "rejected",
+    "withdrawn",
+    "submitted",
+    "won",
+    "lost",
+)
 PRIVATE_OR_CLOSED = ("draft", "awaiting_board", "rejected", "withdrawn")
 
 
@@ -307,7 +316,13 @@ def test_partnership_shared_with_a_competitor_in_the_tenders_area_is_a_conflict(
 
     assert found.parties == (LEAD, RIVAL)
     assert found.partnership == 7
-    for words in ("Lead Advice", "Rival Debt Line", "Debt Advice Forum", "debt advice", "steps back"):
+    for words in (
+        "Lead Advice",
+        "Rival Debt Line",
+        "Debt Advice Forum",
+        "debt advice",
+        "steps back",
+    ):
         assert words in found.explanation
     assert "Third Sector Law" not in found.explanation
     assert withdrawals_for(snapshot, 1) == [7]
@@ -348,9 +363,7 @@ def test_partnership_shared_with_every_member_of_a_rival_consortium_names_them_a
 
 def test_partnership_shared_only_with_a_rivals_unconfirmed_partner_is_not_a_conflict() -> None:
     forum = partnership(7, "Money Help Circle", LEAD, RIVAL_PARTNER)
-    snapshot = tender(
-        sole(1, LEAD), lead(2, RIVAL, {RIVAL_PARTNER: "named"}), partnerships=[forum]
-    )
+    snapshot = tender(sole(1, LEAD), lead(2, RIVAL, {RIVAL_PARTNER: "named"}), partnerships=[forum])
 
     assert SHARED_PARTNERSHIP not in kinds(findings_for(snapshot, 1))
 
@@ -528,9 +541,7 @@ def test_mission_drift_names_only_the_areas_outside_the_agencys_work() -> None:
 
 
 def test_tender_within_the_agencys_areas_is_no_drift() -> None:
-    snapshot = tender(
-        sole(1, LEAD), areas=[DEBT], agency_areas={LEAD: frozenset({DEBT, HOUSING})}
-    )
+    snapshot = tender(sole(1, LEAD), areas=[DEBT], agency_areas={LEAD: frozenset({DEBT, HOUSING})})
 
     assert findings_for(snapshot, 1) == []
 
@@ -877,4 +888,3 @@ def test_conflicted_trustees_sit_on_the_declaring_board_and_a_public_rivals_boar
             for a, board in rival_boards.items()
         )
         assert REFERENCE in reason
-

@@ -17,14 +17,15 @@ from kiaa.services import alliances, members, protocol
 DEMO_PASSWORD = "kiaa-demo-2026"  # noqa: S105  (demo data only; printed for people to sign in)
 SLUG = "kirkvale"
 
+# slug: (name, CPV code prefixes that mark a public notice as this work)
 SERVICE_AREAS = {
-    "debt-advice": "Debt advice",
-    "housing": "Housing",
-    "immigration": "Immigration",
-    "disability": "Disability",
-    "older-people": "Older people",
-    "welfare-benefits": "Welfare benefits",
-    "employment": "Employment",
+    "debt-advice": ("Debt advice", ("66171", "8531232")),
+    "housing": ("Housing", ("70333",)),
+    "immigration": ("Immigration", ("79111",)),
+    "disability": ("Disability", ("853121",)),
+    "older-people": ("Older people", ("853111",)),
+    "welfare-benefits": ("Welfare benefits", ("853124",)),
+    "employment": ("Employment", ("79611",)),
 }
 
 
@@ -167,10 +168,10 @@ class Command(BaseCommand):
             alliance = self._alliance()
             admin = self._person("alliance.admin", "Alex", "Morgan", is_staff=True)
             self._role(alliance, admin, Role.ALLIANCE_ADMIN, None)
-            for slug, name in SERVICE_AREAS.items():
+            for slug, (name, cpv_codes) in SERVICE_AREAS.items():
                 if not ServiceArea.objects.for_alliance(alliance).filter(slug=slug).exists():
                     alliances.service_area_create(
-                        actor=admin, alliance=alliance, name=name, slug=slug
+                        actor=admin, alliance=alliance, name=name, slug=slug, cpv_codes=cpv_codes
                     )
                     self.created += 1
             agencies = {spec.key: self._agency(alliance, admin, spec) for spec in AGENCIES}
