@@ -130,8 +130,10 @@ def reconcile(documents: Iterable[Any]) -> tuple[int, int]:
         content_object__in=documents, permission__codename=VIEW_PERMISSION
     )
     have: dict[int, set[int]] = {d.pk: set() for d in documents}
-    for row in perms.values("content_object_id", "group__agency"):
+    for row in perms.values("content_object_id", "group_id", "group__agency"):
         have[row["content_object_id"]].add(row["group__agency"])
+        # An agency losing sight may be in neither list above (expelled, out of the team).
+        groups[row["group__agency"]] = row["group_id"]
     permission = _view_permission(src)
     grant, changes = [], []
     for document in documents:

@@ -46,6 +46,8 @@ PARTNER_IS_LEAD = "The lead does not name itself as a partner."
 BAD_SHARE = "A partner's proposed share is more than 0% and at most 100%."
 SHARES_TOO_LARGE = "The partners' shares add up to {total}%: the lead keeps part of the work."
 NEEDS_LEAD = "Choose the bid you are named in."
+ONLY_PARTNERS_NAME_A_LEAD = "Only a partner's declaration names the bid it joins."
+PARTNERS_NAME_NOBODY = "A partner in another member's bid names no partners of its own."
 LEAD_ELSEWHERE = "That bid is not for this tender."
 LEAD_NOT_LIVE = "That bid has been {status}: it can no longer take partners."
 NOT_NAMED = "{lead} has not named {agency} in its bid: ask its chief officer to name you first."
@@ -166,7 +168,11 @@ def _check_capacity(
     if capacity == Capacity.LEAD:
         check_namings(agency, partners)
     if capacity != Capacity.PARTNER:
+        if lead is not None:
+            raise DomainError(ONLY_PARTNERS_NAME_A_LEAD, field="lead_declaration")
         return None
+    if partners:
+        raise DomainError(PARTNERS_NAME_NOBODY, field="named_partners")
     if lead is None:
         raise DomainError(NEEDS_LEAD, field="lead_declaration")
     if lead.tender_id != tender.pk or lead.capacity != Capacity.LEAD:
@@ -204,7 +210,9 @@ def check_namings(lead: Agency, partners: Sequence[Naming]) -> None:
             raise DomainError(BAD_SHARE, field="named_partners")
     total = sum((n.share_pct for n in partners), Decimal(0))
     if total >= 100:
-        raise DomainError(SHARES_TOO_LARGE.format(total=total.normalize()), field="named_partners")
+        raise DomainError(
+            SHARES_TOO_LARGE.format(total=format(total.normalize(), "f")), field="named_partners"
+        )
 
 
 def _name_partners(actor: User, declaration: Declaration, partners: Sequence[Naming]) -> None:
@@ -374,6 +382,7 @@ def on_board_rejected(decision: BoardDecision, actor: User) -> None:
         agency=declaration.agency,
     )
     _leave_bid(actor, declaration)
+    _withdraw_partners(actor, declaration, "The lead's trustee board rejected the bid.")
 
 
 @transaction.atomic
@@ -399,9 +408,14 @@ def withdraw(actor: User | None, declaration: Declaration, reason: str) -> None:
         payload={"reason": declaration.closing_reason},
     )
     _leave_bid(actor, declaration)
-    partners = declaration.partner_declarations.filter(status__in=Declaration.LIVE)
+    _withdraw_partners(actor, declaration, f"The lead withdrew: {reason}")
+
+
+def _withdraw_partners(actor: User | None, lead: Declaration, reason: str) -> None:
+    """A bid that ends for its lead ends for the partners in it."""
+    partners = lead.partner_declarations.filter(status__in=Declaration.LIVE)
     for partner in partners.select_for_update():
-        withdraw(actor, partner, f"The lead withdrew: {reason}")
+        withdraw(actor, partner, reason)
 
 
 def _leave_bid(actor: User | None, declaration: Declaration) -> None:

@@ -79,8 +79,8 @@ def tender_award(*, actor: User, tender: Tender, winner: Declaration, awarded_on
     if not can.can_manage_tender(roles_of(actor, tender.alliance)):
         raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    _check_winner(tender, winner, awarded_on)
     move_tender(tender, Tender.Status.AWARDED)
+    _check_winner(tender, winner, awarded_on)
     tender.winner, tender.awarded_on = winner, awarded_on
     tender.save(update_fields=["status", "winner", "awarded_on", "updated_at"])
     audit.record(
@@ -97,7 +97,13 @@ def tender_award(*, actor: User, tender: Tender, winner: Declaration, awarded_on
         .select_related("agency", "tender", "alliance", "lead_declaration")
         .order_by("pk")
     )
-    winners = [d for d in bids if winner.pk in (d.pk, d.lead_declaration_id)]
+    # The winning bid's declared members win; a partner whose board had not yet decided is
+    # withdrawn with the losers' undecided drafts.
+    winners = [
+        d
+        for d in bids
+        if winner.pk in (d.pk, d.lead_declaration_id) and d.status in Declaration.COMPETING
+    ]
     for declaration in bids:
         if declaration in winners:
             move(declaration, Status.WON)
