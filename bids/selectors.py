@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,12 +23,16 @@ from bids.models import (
     Tender,
     TenderImport,
     TupeReceipt,
+    TupeRelease,
 )
-from bids.snapshot import snapshots
+from bids.snapshot import snapshot, snapshots
 from kiaa import barrier
-from kiaa.models import Alliance, Role, ServiceArea, User
+from kiaa.models import Alliance, BoardDecision, Role, ServiceArea, User
 from kiaa.permissions import roles_of
-from partnerships.models import Document
+from partnerships.models import Document, Withdrawal
+
+# The subject under which a declaration goes to its board (bids.services.declarations.SUBJECT).
+DECLARATION_SUBJECT = "bids.declaration"
 
 
 def _pk(pk: Any, what: str) -> str:
@@ -162,3 +166,125 @@ def tender_import_list_for(*, person: User, alliance: Alliance) -> QuerySet[Tend
     if not roles_of(person, alliance).is_admin:
         return TenderImport.objects.none()
     return TenderImport.objects.for_alliance(alliance).select_related("imported_by")
+
+
+# ----------------------------------------------------------------------------- for the pages
+
+
+def tender_register_for(
+    *,
+    person: User,
+    alliance: Alliance,
+    search: str = "",
+    status: str = "",
+    area: ServiceArea | None = None,
+) -> QuerySet[Tender]:
+    """The register as its page lists it: searched, filtered, with public bids and step-backs."""
+    found = tender_list_for(person=person, alliance=alliance)
+    if search:
+        found = found.filter(
+            Q(reference__icontains=search)
+            | Q(title__icontains=search)
+            | Q(commissioner__icontains=search)
+        )
+    if status:
+        found = found.filter(status=status)
+    if area is not None:
+        found = found.filter(service_areas=area)
+    public = (
+        Declaration.objects.for_alliance(alliance)
+        .filter(status__in=Declaration.PUBLIC, lead_declaration__isnull=True)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    return found.prefetch_related(
+        Prefetch("declarations", queryset=public, to_attr="public_bids"),
+        Prefetch("step_backs", queryset=StepBack.objects.select_related("agency")),
+    )
+
+
+def board_question_for(
+    *, person: User, alliance: Alliance, declaration: Declaration
+) -> BoardDecision | None:
+    """The latest question put to the declaring agency's board about this declaration.
+
+    Whoever may see the declaration may see that its board is deciding and how far it has got;
+    the votes' notes stay on the decision page, which only the board's trustees open.
+    """
+    return (
+        BoardDecision.objects.for_alliance(alliance)
+        .filter(subject_type=DECLARATION_SUBJECT, subject_id=declaration.pk)
+        .select_related("agency")
+        .prefetch_related("votes")
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
+
+
+def tender_withdrawal_list_for(
+    *, person: User, alliance: Alliance, tender: Tender | None = None, declaration: Any = None
+) -> QuerySet[Withdrawal]:
+    """Withdrawals from partnership working opened by bids for a tender (or one declaration)."""
+    found = Withdrawal.objects.for_alliance(alliance).filter(bid__isnull=False)
+    if tender is not None:
+        found = found.filter(bid__tender=tender)
+    if declaration is not None:
+        found = found.filter(bid__declaration=declaration)
+    active = Withdrawal.objects.active().filter(pk=OuterRef("pk"))
+    return (
+        found.select_related("agency", "partnership", "bid__declaration")
+        .annotate(in_force=Exists(active))
+        .order_by("-in_force", "-starts_at", "-pk")
+    )
+
+
+def tender_declaration_list_for(
+    *, person: User, alliance: Alliance, tender: Tender
+) -> QuerySet[Declaration]:
+    """The declarations on one tender the person may see (public ones and their own)."""
+    return declaration_list_for(person=person, alliance=alliance).filter(tender=tender)
+
+
+def winnable_declaration_list_for(
+    *, person: User, alliance: Alliance, tender: Tender
+) -> QuerySet[Declaration]:
+    """Bids that can win the award: declared or submitted, alone or as a consortium's lead."""
+    return (
+        Declaration.objects.for_alliance(alliance)
+        .filter(
+            tender=tender,
+            status__in=Declaration.COMPETING,
+            capacity__in=[Declaration.Capacity.SOLE, Declaration.Capacity.LEAD],
+        )
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+
+
+def tupe_release_for(*, person: User, alliance: Alliance, tender: Tender) -> TupeRelease | None:
+    """When the tender's TUPE information was released, if it has been (public to the alliance)."""
+    return (
+        TupeRelease.objects.for_alliance(alliance)
+        .filter(tender=tender)
+        .select_related("released_by")
+        .first()
+    )
+
+
+def withdrawals_needed_for(*, person: User, declaration: Declaration) -> list[str]:
+    """The partnerships the agency would step back from if its board declared it now (clause 5)."""
+    found = snapshot(declaration.tender)
+    needed = set(rules.withdrawals_needed(found, found.bid(declaration.pk)))
+    return [p.name for p in found.partnerships if p.id in needed]
+
+
+def bid_team_for(*, person: User, alliance: Alliance, declaration: Declaration) -> set[int]:
+    """The agencies in the declaration's bid: its lead (or sole bidder) and confirmed partners."""
+    lead_id = declaration.lead_declaration_id or declaration.pk
+    lead_agency = declaration.lead_declaration.agency_id if declaration.lead_declaration else None
+    confirmed = (
+        NamedPartner.objects.for_alliance(alliance)
+        .filter(declaration_id=lead_id, status=NamedPartner.Status.CONFIRMED)
+        .values_list("agency_id", flat=True)
+    )
+    return {lead_agency or declaration.agency_id, *confirmed}

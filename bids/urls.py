@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from bids import views
+from bids import declaration_views, team_views, views
 
 tender = "tenders/<int:pk>"
 declaration = "declarations/<int:pk>"
@@ -23,40 +23,52 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{tender}/cancel/", views.TenderCancelView.as_view(), name="tender-cancel"),
     path(f"{tender}/award/", views.TenderAwardView.as_view(), name="tender-award"),
     path(f"{tender}/step-back/", views.StepBackView.as_view(), name="tender-step-back"),
-    path(f"{tender}/declare/", views.DeclarationDraftView.as_view(), name="declaration-draft"),
-    path(f"{tender}/tupe/new/", views.TupeUploadView.as_view(), name="tupe-upload"),
-    path(f"{tender}/tupe/release/", views.TupeReleaseView.as_view(), name="tupe-release"),
-    path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
-    path(f"{declaration}/", views.DeclarationDetailView.as_view(), name="declaration-detail"),
+    path(
+        f"{tender}/declare/",
+        declaration_views.DeclarationDraftView.as_view(),
+        name="declaration-draft",
+    ),
+    path(f"{tender}/tupe/new/", team_views.TupeUploadView.as_view(), name="tupe-upload"),
+    path(f"{tender}/tupe/release/", team_views.TupeReleaseView.as_view(), name="tupe-release"),
+    path("declarations/", declaration_views.DeclarationListView.as_view(), name="declarations"),
+    path(
+        f"{declaration}/",
+        declaration_views.DeclarationDetailView.as_view(),
+        name="declaration-detail",
+    ),
     path(
         f"{declaration}/submit-for-approval/",
-        views.DeclarationSubmitView.as_view(),
+        declaration_views.DeclarationSubmitView.as_view(),
         name="declaration-submit",
     ),
     path(
         f"{declaration}/withdraw/",
-        views.DeclarationWithdrawView.as_view(),
+        declaration_views.DeclarationWithdrawView.as_view(),
         name="declaration-withdraw",
     ),
     path(
         f"{declaration}/mark-submitted/",
-        views.DeclarationMarkSubmittedView.as_view(),
+        declaration_views.DeclarationMarkSubmittedView.as_view(),
         name="declaration-mark-submitted",
     ),
     path(
         f"{declaration}/partners/<int:agency_id>/confirm/",
-        views.NamingConfirmView.as_view(),
+        team_views.NamingConfirmView.as_view(),
         name="naming-confirm",
     ),
     path(
         f"{declaration}/partners/<int:agency_id>/decline/",
-        views.NamingDeclineView.as_view(),
+        team_views.NamingDeclineView.as_view(),
         name="naming-decline",
     ),
-    path(f"{declaration}/papers/new/", views.BidPaperUploadView.as_view(), name="bid-paper-upload"),
+    path(
+        f"{declaration}/papers/new/",
+        team_views.BidPaperUploadView.as_view(),
+        name="bid-paper-upload",
+    ),
     path(
         f"{declaration}/allocations/new/",
-        views.AllocationRecordView.as_view(),
+        team_views.AllocationRecordView.as_view(),
         name="allocation-record",
     ),
 ]

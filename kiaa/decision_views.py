@@ -16,7 +16,7 @@ from kiaa import selectors
 from kiaa.forms import VoteForm
 from kiaa.models import BoardDecision, BoardVote, Role
 from kiaa.pages import ServiceFormView, TenantView
-from kiaa.services.decisions import decision_vote
+from kiaa.services.decisions import EXCLUDED, decision_vote
 
 PER_PAGE = 50
 
@@ -81,7 +81,8 @@ class DecisionListView(TenantView):
 
 
 class DecisionDetailView(ServiceFormView):
-    """The question, the votes so far with their notes, and the vote form for a trustee yet to vote."""
+    """The question and what it is about, the quorum and the rule that set it, who may not vote
+    and why, the votes so far with their notes, and the vote form for a trustee yet to vote."""
 
     model = BoardDecision
     object: BoardDecision
@@ -96,12 +97,18 @@ class DecisionDetailView(ServiceFormView):
         return VoteForm(data)
 
     def context(self, form: forms.Form) -> dict[str, Any]:
-        state = tally(self.object, self.tenant.person.pk)
+        person = self.tenant.person
+        state = tally(self.object, person.pk)
+        board = selectors.decision_board_for(person=person, decision=self.object)
+        reason = board.exclusion_of(person) if state.awaits_me else None
         return {
             "decision": self.object,
             "tally": state,
+            "board": board,
+            # An excluded trustee is told why instead of being offered a form the service refuses.
+            "cannot_vote": EXCLUDED.format(reason=reason) if reason else None,
             # A refused vote shows its form again, with the reason.
-            "form": form if state.awaits_me or form.is_bound else None,
+            "form": form if (state.awaits_me and not reason) or form.is_bound else None,
         }
 
     def perform(self, form: forms.Form) -> HttpResponse:

@@ -8,6 +8,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 
 from kiaa.models import Agency, Alliance, BoardVote, Role, ServiceArea
+from kiaa.services.protocol import MAX_GRACE_DAYS
 
 
 class AccessibleFormRenderer(TemplatesSetting):
@@ -123,6 +124,58 @@ class ProtocolSettingsForm(forms.Form):
             "a larger board needs a majority of its trustees."
         ),
     )
+    chief_officers_may_vote = forms.BooleanField(
+        required=False,
+        label="Chief officers who are also trustees may vote",
+        help_text=(
+            "Clause 4 keeps decisions with trustee boards, not chief officers, so by default a "
+            "trustee who also runs the agency does not vote on its board's questions. Tick this "
+            "to let them vote; an agency's standing orders may still keep them out."
+        ),
+    )
+    withdrawal_grace_days = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_GRACE_DAYS,
+        label="Days withdrawals last after an award",
+        help_text=(
+            "Bidders stay withdrawn from partnership working for this many days after the "
+            f"contract is awarded (0 to {MAX_GRACE_DAYS})."
+        ),
+    )
+
+
+# The largest contract value a form takes, in pounds (well inside the database's range).
+MAX_POUNDS = 10**12
+
+
+class StandingOrdersForm(forms.Form):
+    """An agency's own decision rules; the service refuses any that loosen the alliance's."""
+
+    minimum_votes = forms.IntegerField(
+        required=False,
+        max_value=99,
+        label="Fewest approvals any question needs",
+        help_text="Leave empty to follow the alliance's rule.",
+    )
+    full_board_above = forms.IntegerField(
+        required=False,
+        max_value=MAX_POUNDS,
+        label="Every eligible trustee approves bids for contracts worth over (£)",
+        help_text="Whole pounds. Leave empty to follow the alliance's majority rule.",
+    )
+    bar_chief_officers = forms.BooleanField(
+        required=False,
+        label="Chief officers who are trustees never vote",
+        help_text="Keeps them out of the board's votes even where the alliance's protocol lets them in.",
+    )
+
+    def __init__(self, *args: Any, minimum_quorum: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["minimum_votes"].help_text = (
+            "Leave empty to follow the alliance's rule, which already asks at least "
+            f"{minimum_quorum} and a majority of the eligible trustees. Standing orders may "
+            "only tighten it."
+        )
 
 
 class VoteForm(forms.Form):

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from kiaa import decisions
 from kiaa.models import (
     Agency,
     Alliance,
     AuditEvent,
     BoardDecision,
+    BoardVote,
     Invitation,
     Membership,
+    Notification,
     Protocol,
     ProtocolAcceptance,
     ProtocolVersion,
     Role,
     ServiceArea,
+    StandingOrders,
     User,
 )
 from kiaa.permissions import can_manage_alliance, can_view_audit, roles_of
@@ -25,6 +42,21 @@ from kiaa.permissions import can_manage_alliance, can_view_audit, roles_of
 def alliance_list_for(*, person: User) -> QuerySet[Alliance]:
     """The alliances the person holds a role in, for the switcher and the home page."""
     return Alliance.objects.filter(pk__in=Membership.objects.filter(user=person).values("alliance"))
+
+
+def alliance_list_with_unread_for(*, person: User) -> QuerySet[Alliance]:
+    """The person's alliances, each with `unread`: how many of their notifications there are
+    unread. The layout draws the switcher and the unread count from this one query."""
+    unread = (
+        Notification.objects.filter(alliance=OuterRef("pk"), recipient=person, read_at=None)
+        .order_by()
+        .values("alliance")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return alliance_list_for(person=person).annotate(
+        unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+    )
 
 
 def service_area_list_for(*, person: User, alliance: Alliance) -> QuerySet[ServiceArea]:
@@ -128,3 +160,151 @@ def decision_get_for(*, person: User, alliance: Alliance, pk: int | str) -> Boar
     if decision is None:
         raise Http404("No such decision.")
     return decision
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A trustee of the deciding board who may not vote on the question, and why."""
+
+    trustee: User
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecisionBoard:
+    """Where a question stands with its board: the quorum and the rule that set it, who may not
+    vote and why, and the approvals that count (only eligible trustees' votes count)."""
+
+    decision: BoardDecision
+    quorum: int
+    rule: str
+    excluded: list[Exclusion]
+    approvals: int
+    rejections: int
+    subject_url: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision.status == BoardDecision.Status.OPEN
+
+    @property
+    def still_needed(self) -> int:
+        """Approvals still to come before the quorum is reached (none once it is decided)."""
+        return max(self.quorum - self.approvals, 0) if self.is_open else 0
+
+    def exclusion_of(self, person: User) -> str | None:
+        """Why this person may not vote on the question, if they may not."""
+        return next((e.reason for e in self.excluded if e.trustee.pk == person.pk), None)
+
+
+def decision_board_for(*, person: User, decision: BoardDecision) -> DecisionBoard:
+    """The board's standing on a question the person may see (from decision_get_for).
+
+    An open question is worked out as the next vote will be (standing orders or conflicts may
+    have changed since it was asked); a decided one keeps the quorum and rule it was decided by.
+    """
+    votes = list(decision.votes.all())
+    quorum, rule = decision.quorum, decision.rule
+    excluded: list[Exclusion] = []
+    if decision.status == BoardDecision.Status.OPEN:
+        board = decisions.standing(
+            agency=decision.agency,
+            subject_type=decision.subject_type,
+            subject_id=decision.subject_id,
+        )
+        quorum, rule = board.quorum, board.rule
+        votes = [v for v in votes if v.trustee_id in board.eligible_ids]
+        if board.excluded:
+            people = User.objects.filter(pk__in=list(board.excluded))
+            excluded = [
+                Exclusion(p, board.excluded[p.pk]) for p in people.order_by("last_name", "username")
+            ]
+    return DecisionBoard(
+        decision=decision,
+        quorum=quorum,
+        rule=rule,
+        excluded=excluded,
+        approvals=sum(v.choice == BoardVote.Choice.APPROVE for v in votes),
+        rejections=sum(v.choice == BoardVote.Choice.REJECT for v in votes),
+        subject_url=decisions.subject_url(decision),
+    )
+
+
+@dataclass(frozen=True)
+class AgencyOrders:
+    """An agency's standing orders (None until it records some) and, in words, what each adds
+    to the alliance's rules."""
+
+    orders: StandingOrders | None
+    protocol: Protocol
+    adds: list[str]
+
+
+ORDERS_ADD_MINIMUM = "At least {votes} approvals on every question (the alliance asks {minimum})."
+ORDERS_MATCH_MINIMUM = (
+    "At least {votes} approvals, which the alliance's minimum of {minimum} already asks: "
+    "nothing added."
+)
+ORDERS_ADD_FULL_BOARD = (
+    "Every eligible trustee must approve a bid for a contract worth over {limit} "
+    "(the alliance asks a majority)."
+)
+ORDERS_ADD_BAR = (
+    "Chief officers who are trustees never vote on the board's questions, although the "
+    "alliance's protocol lets them."
+)
+ORDERS_MATCH_BAR = (
+    "Chief officers who are trustees never vote, as the alliance's protocol already asks."
+)
+
+
+def standing_orders_for(*, person: User, alliance: Alliance, agency: Agency) -> AgencyOrders:
+    """An agency's standing orders, open to every member like the agency's page."""
+    protocol = protocol_get_for(alliance=alliance)
+    orders = (
+        StandingOrders.objects.for_alliance(alliance)
+        .filter(agency=agency)
+        .select_related("updated_by")
+        .first()
+    )
+    adds: list[str] = []
+    if orders is not None:
+        minimum = protocol.minimum_quorum
+        if orders.minimum_votes is not None:
+            words = ORDERS_ADD_MINIMUM if orders.minimum_votes > minimum else ORDERS_MATCH_MINIMUM
+            adds.append(words.format(votes=orders.minimum_votes, minimum=minimum))
+        if orders.full_board_above_pence is not None:
+            limit = decisions.pounds(orders.full_board_above_pence)
+            adds.append(ORDERS_ADD_FULL_BOARD.format(limit=limit))
+        if orders.bar_chief_officers:
+            adds.append(ORDERS_ADD_BAR if protocol.chief_officers_may_vote else ORDERS_MATCH_BAR)
+    return AgencyOrders(orders=orders, protocol=protocol, adds=adds)
+
+
+def notification_list_for(*, person: User, alliance: Alliance) -> QuerySet[Notification]:
+    """The person's own notifications in this alliance: unread first, then newest first."""
+    unread_first = Case(
+        When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        Notification.objects.for_alliance(alliance)
+        .filter(recipient=person)
+        .order_by(unread_first, "-created_at", "-pk")
+    )
+
+
+def notification_get_for(*, person: User, alliance: Alliance, pk: int | str) -> Notification:
+    """One of the person's own notifications, or 404 (someone else's is not there for them)."""
+    notification = notification_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    return notification
+
+
+def notification_unread_count_for(*, person: User, alliance: Alliance) -> int:
+    """How many of the person's notifications in this alliance are unread (one COUNT query)."""
+    return (
+        Notification.objects.for_alliance(alliance)
+        .filter(recipient=person, read_at__isnull=True)
+        .count()
+    )

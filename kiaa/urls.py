@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kiaa import decision_views, views
+from kiaa import decision_views, notification_views, views
 
 alliance_pages: list[URLPattern | URLResolver] = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -13,6 +13,11 @@ alliance_pages: list[URLPattern | URLResolver] = [
     path("agencies/new/", views.AgencyCreateView.as_view(), name="agency-create"),
     path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
     path("agencies/<int:pk>/edit/", views.AgencyEditView.as_view(), name="agency-edit"),
+    path(
+        "agencies/<int:pk>/standing-orders/",
+        views.StandingOrdersView.as_view(),
+        name="standing-orders",
+    ),
     path("service-areas/", views.ServiceAreaView.as_view(), name="service-areas"),
     path("members/", views.MemberListView.as_view(), name="members"),
     path("members/invite/", views.InviteView.as_view(), name="invite"),
@@ -32,6 +37,17 @@ alliance_pages: list[URLPattern | URLResolver] = [
         "decisions/<int:pk>/",
         decision_views.DecisionDetailView.as_view(),
         name="decision-detail",
+    ),
+    path("notifications/", notification_views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notification_views.NotificationReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.NotificationReadView.as_view(),
+        name="notification-read",
     ),
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),

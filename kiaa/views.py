@@ -24,6 +24,7 @@ from kiaa.forms import (
     ProtocolSettingsForm,
     ProtocolVersionForm,
     ServiceAreaForm,
+    StandingOrdersForm,
 )
 from kiaa.models import Agency, Invitation, Membership, ProtocolVersion, Role
 from kiaa.pages import ServiceButtonView, ServiceFormView, TenantView
@@ -32,6 +33,7 @@ from kiaa.permissions import (
     can_invite,
     can_manage_alliance,
     can_record_acceptance,
+    can_set_standing_orders,
     can_view_audit,
 )
 from kiaa.services import alliances, members, protocol
@@ -89,8 +91,8 @@ class AgencyObjectMixin:
 
 class AgencyDetailView(AgencyObjectMixin, TenantView):
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
-        roles = self.tenant.roles
-        people = selectors.member_list_for(person=self.tenant.person, alliance=self.tenant.alliance)
+        roles, person, alliance = self.tenant.roles, self.tenant.person, self.tenant.alliance
+        people = selectors.member_list_for(person=person, alliance=alliance)
         return self.render(
             "kiaa/agency_detail.html",
             {
@@ -98,8 +100,57 @@ class AgencyDetailView(AgencyObjectMixin, TenantView):
                 "people": people.filter(agency=self.object),
                 "can_manage": can_manage_alliance(roles),
                 "can_invite": roles.is_admin or roles.has(Role.CHIEF_OFFICER, self.object),
+                "standing": selectors.standing_orders_for(
+                    person=person, alliance=alliance, agency=self.object
+                ),
+                "can_set_orders": can_set_standing_orders(roles, agency=self.object),
             },
         )
+
+
+class StandingOrdersView(AgencyObjectMixin, ServiceFormView):
+    """The agency's own decision rules, for its chief officer, its trustees or an admin."""
+
+    def allowed(self) -> bool:
+        return can_set_standing_orders(self.tenant.roles, agency=self.object)
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        found = selectors.standing_orders_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, agency=self.object
+        )
+        orders = found.orders
+        initial: dict[str, Any] = {}
+        if orders is not None:
+            limit = orders.full_board_above_pence
+            initial = {
+                "minimum_votes": orders.minimum_votes,
+                "full_board_above": limit // 100 if limit is not None else None,
+                "bar_chief_officers": orders.bar_chief_officers,
+            }
+        return StandingOrdersForm(
+            data, initial=initial, minimum_quorum=found.protocol.minimum_quorum
+        )
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {"form": form, "title": f"Standing orders of {self.object.name}"}
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        pounds = form.cleaned_data["full_board_above"]
+        try:
+            protocol.standing_orders_update(
+                actor=self.tenant.person,
+                agency=self.object,
+                minimum_votes=form.cleaned_data["minimum_votes"],
+                full_board_above_pence=pounds * 100 if pounds is not None else None,
+                bar_chief_officers=form.cleaned_data["bar_chief_officers"],
+            )
+        except DomainError as error:
+            # The service speaks in pence; the form asks for pounds.
+            if error.field == "full_board_above_pence":
+                error.field = "full_board_above"
+            raise
+        messages.success(self.request, "Standing orders saved.")
+        return redirect(self.url("agency-detail", pk=self.object.pk))
 
 
 class AgencyCreateView(ServiceFormView):
@@ -316,7 +367,8 @@ class ProtocolPublishView(ServiceFormView):
 
 
 class ProtocolSettingsView(ServiceFormView):
-    """The alliance's own rules: which partnership kinds need trustee approval, the minimum quorum."""
+    """The alliance's own rules: which partnership kinds need trustee approval, the minimum quorum,
+    whether chief officers who are trustees vote, and how long withdrawals outlast an award."""
 
     title = "Protocol settings"
 
@@ -325,10 +377,7 @@ class ProtocolSettingsView(ServiceFormView):
 
     def make_form(self, data: Any = None) -> forms.Form:
         current = selectors.protocol_get_for(alliance=self.tenant.alliance)
-        initial = {
-            "board_approval_kinds": current.board_approval_kinds,
-            "minimum_quorum": current.minimum_quorum,
-        }
+        initial = {name: getattr(current, name) for name in protocol.SETTINGS}
         return ProtocolSettingsForm(data, initial=initial)
 
     def perform(self, form: forms.Form) -> HttpResponse:

@@ -8,6 +8,8 @@ from kiaa.models import (
     Agency,
     Invitation,
     Membership,
+    Notification,
+    Protocol,
     ProtocolAcceptance,
     ProtocolVersion,
     Role,
@@ -118,3 +120,42 @@ class ProtocolSerializer(serializers.ModelSerializer[ProtocolVersion]):
 class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
+    """The alliance's own rules. On PUT, the two newer settings may be left out (kept as they are)."""
+
+    board_approval_kinds = serializers.ListField(
+        child=serializers.CharField(max_length=40), allow_empty=True
+    )
+    minimum_quorum = serializers.IntegerField(max_value=99)
+    chief_officers_may_vote = serializers.BooleanField(required=False)
+    withdrawal_grace_days = serializers.IntegerField(required=False, max_value=32767)
+
+    class Meta:
+        model = Protocol
+        fields = [
+            "board_approval_kinds",
+            "minimum_quorum",
+            "chief_officers_may_vote",
+            "withdrawal_grace_days",
+        ]
+
+
+class StandingOrdersSerializer(serializers.Serializer[Any]):
+    """An agency's standing orders; PUT gives all three (null leaves a limit unset)."""
+
+    agency = serializers.IntegerField(read_only=True)
+    minimum_votes = serializers.IntegerField(allow_null=True, max_value=32767)
+    full_board_above_pence = serializers.IntegerField(allow_null=True, max_value=2**63 - 1)
+    bar_chief_officers = serializers.BooleanField()
+    rules = serializers.ListField(child=serializers.CharField(), read_only=True)
+    updated_by = serializers.CharField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    class Meta:
+        model = Notification
+        fields = ["id", "agency", "verb", "title", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields

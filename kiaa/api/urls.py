@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from kiaa.api import decisions, views
+from kiaa.api import decisions, notifications, views
 
 app_name = "api"
 
@@ -10,11 +10,19 @@ router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("service-areas", views.ServiceAreaViewSet, basename="service-area")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("decisions", decisions.DecisionViewSet, basename="decision")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
 
 tenant_urls = [
     *router.urls,
     path("protocol/", views.ProtocolView.as_view(), name="protocol"),
+    path("protocol/settings/", views.ProtocolSettingsView.as_view(), name="protocol-settings"),
+    path(
+        "agencies/<int:pk>/standing-orders/",
+        views.StandingOrdersView.as_view(),
+        name="standing-orders",
+    ),
     path("", include("partnerships.api.urls")),
+    path("", include("bids.api.urls")),
 ]
 
 urlpatterns = [

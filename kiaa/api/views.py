@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -19,8 +20,9 @@ from kiaa.api.base import TenantAPIMixin
 from kiaa.api.filters import MemberFilter
 from kiaa.api.permissions import InvitesByAdminsAndChiefOfficers, ReadsForMembersWritesForAdmins
 from kiaa.auth import lockout_message
-from kiaa.models import Agency, Membership, ProtocolVersion, ServiceArea
-from kiaa.services import alliances, members, tokens
+from kiaa.models import Agency, Membership, Protocol, ProtocolVersion, ServiceArea
+from kiaa.permissions import can_set_standing_orders
+from kiaa.services import alliances, members, protocol, tokens
 
 BAD_CREDENTIALS = "Unable to sign in with that username and password."
 NO_PROTOCOL = "This alliance has not adopted a protocol version yet."
@@ -131,6 +133,76 @@ class ProtocolView(TenantAPIMixin, APIView):
         if version is None:
             raise Http404(NO_PROTOCOL)
         return Response(s.ProtocolSerializer(version).data)
+
+
+class ProtocolSettingsView(TenantAPIMixin, APIView):
+    """The alliance's own rules for applying the protocol; every member reads, an admin PUTs."""
+
+    queryset = Protocol.objects.none()
+    permission_classes = [IsAuthenticated, ReadsForMembersWritesForAdmins]
+
+    @extend_schema(responses={200: s.ProtocolSettingsSerializer})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        current = selectors.protocol_get_for(alliance=self.alliance)
+        return Response(s.ProtocolSettingsSerializer(current).data)
+
+    @extend_schema(
+        request=s.ProtocolSettingsSerializer, responses={200: s.ProtocolSettingsSerializer}
+    )
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = s.ProtocolSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = protocol.protocol_settings_update(
+            actor=self.person, alliance=self.alliance, **data.validated_data
+        )
+        return Response(s.ProtocolSettingsSerializer(updated).data)
+
+
+class SetsStandingOrders(BasePermission):
+    """Members read an agency's standing orders; its chief officer, trustees or an admin set them."""
+
+    message = protocol.NOT_THEIR_ORDERS
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return can_set_standing_orders(view.tenant.roles, agency=view.get_object())
+
+
+class StandingOrdersView(TenantAPIMixin, GenericAPIView):  # type: ignore[type-arg]
+    """`agencies/<id>/standing-orders/`: an agency's own rules, which only tighten the alliance's."""
+
+    queryset = Agency.objects.none()
+    serializer_class = s.StandingOrdersSerializer
+    permission_classes = [IsAuthenticated, SetsStandingOrders]
+
+    def get_queryset(self) -> QuerySet[Agency]:
+        return selectors.agency_list_for(person=self.person, alliance=self.alliance)
+
+    def shown(self, agency: Agency) -> dict[str, Any]:
+        found = selectors.standing_orders_for(
+            person=self.person, alliance=self.alliance, agency=agency
+        )
+        orders = found.orders
+        return {
+            "agency": agency.pk,
+            "minimum_votes": orders.minimum_votes if orders else None,
+            "full_board_above_pence": orders.full_board_above_pence if orders else None,
+            "bar_chief_officers": orders.bar_chief_officers if orders else False,
+            "rules": found.adds,
+            "updated_by": orders.updated_by.username if orders else None,
+            "updated_at": orders.updated_at if orders else None,
+        }
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(s.StandingOrdersSerializer(self.shown(self.get_object())).data)
+
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        agency = self.get_object()
+        data = s.StandingOrdersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        protocol.standing_orders_update(actor=self.person, agency=agency, **data.validated_data)
+        return Response(s.StandingOrdersSerializer(self.shown(agency)).data)
 
 
 class TokenView(APIView):

@@ -182,6 +182,9 @@ SPECTACULAR_SETTINGS = {
         "AgencyStatusEnum": "kiaa.models.Agency.Status",
         "RoleEnum": "kiaa.models.Role",
         "VoteChoiceEnum": "kiaa.models.BoardVote.Choice",
+        "ConflictKindEnum": "bids.api.serializers.CONFLICT_KINDS",
+        "PartnershipKindEnum": "partnerships.models.Partnership.Kind",
+        "DecisionStatusEnum": "kiaa.models.BoardDecision.Status",
     },
     # Swagger UI served from our own static files: no CDN, works offline and under a strict CSP.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -196,7 +199,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Each task's success is routine; failures still log as errors.
+    "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
 }
 
 # Uploaded papers: the largest accepted file, in megabytes.

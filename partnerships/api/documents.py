@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -134,16 +135,17 @@ class DocumentViewSet(
     # The filters are validated by DocumentFilterSerializer and applied by the selector.
     filter_backends: list[Any] = []
 
+    def papers_seen(self, **filters: Any) -> QuerySet[Document]:
+        """The list's papers; a subclass may select what its serializer reads with each row."""
+        return selectors.document_list_for(person=self.person, alliance=self.alliance, **filters)
+
     @extend_schema(parameters=[DocumentFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = DocumentFilterSerializer(
             data=request.query_params, context={"alliance": self.alliance}
         )
         params.is_valid(raise_exception=True)
-        papers = selectors.document_list_for(
-            person=self.person, alliance=self.alliance, **params.validated_data
-        )
-        page = self.paginate_queryset(papers)
+        page = self.paginate_queryset(self.papers_seen(**params.validated_data))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,17 +1,19 @@
 """API routes of the partnerships app, under /api/v1/a/<alliance-slug>/ (names in the "api" namespace).
 
+`withdrawals/` and `documents/` are served by bids.api.urls, whose subclasses of this app's
+viewsets add the tender and declaration each row belongs to (partnerships never imports bids).
+
 Ids are matched loosely, as the router matches them, so that a malformed id reaches the view
 and is answered with the API's JSON 404 rather than the site's HTML one.
 """
 
-from django.urls import include, path, re_path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from partnerships.api import views
 
 router = SimpleRouter()
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
-router.register("withdrawals", views.WithdrawalViewSet, basename="withdrawal")
 
 one = r"^partnerships/(?P<pk>[^/.]+)/"
 # An agency's place is named by the partnership and the agency, not by a row id of its own.
@@ -37,5 +39,4 @@ urlpatterns: list = [
         views.AcknowledgeView.as_view(),
         name="partnership-mou-acknowledge",
     ),
-    path("", include("partnerships.api.document_urls")),
 ]

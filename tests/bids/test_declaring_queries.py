@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bids.models import Declaration
+from bids.services import declarations
 from kiaa import barrier
 from kiaa.models import BoardDecision
 from kiaa.services.alliances import agency_update
 from kiaa.services.decisions import decision_vote
-from bids.models import Declaration
-from bids.services import declarations
 from partnerships.models import Document, Withdrawal
 from tests.factories import AgencyFactory, AllianceFactory, ServiceAreaFactory
 from tests.factories.bids import draft, make_tender

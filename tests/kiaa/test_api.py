@@ -154,6 +154,12 @@ ACTIONS: dict[str, tuple[str, Callable[[Home], str], Callable[[Home], dict[str, 
         lambda h: {"email": "new.staff@example.org", "agency": h.world.lead.pk, "role": "staff"},
     ),
     "read the protocol": ("get", lambda h: api_url("protocol"), None),
+    "read the protocol settings": ("get", lambda h: api_url("protocol-settings"), None),
+    "change the protocol settings": (
+        "put",
+        lambda h: api_url("protocol-settings"),
+        lambda h: {"board_approval_kinds": ["consortium"], "minimum_quorum": 3},
+    ),
 }
 
 # fmt: off
@@ -170,6 +176,8 @@ EXPECTED = {
     "read a member":             (200,   200,    200,    200,       200,    200,  404),
     "invite to the lead agency": (201,   403,    403,    403,       403,    201,  404),
     "read the protocol":         (200,   200,    200,    200,       200,    200,  404),
+    "read the protocol settings": (200,  200,    200,    200,       200,    200,  404),
+    "change the protocol settings": (403, 403,   403,    403,       403,    200,  404),
 }
 # fmt: on
 
@@ -436,7 +444,7 @@ def test_adding_a_service_area_derives_its_slug_and_appends_service_area_created
     assert response.json() == {"slug": "housing-advice", "name": "Housing advice"}
     event = last_event(world.alliance)
     assert (event.verb, event.actor) == ("service_area.created", admin)
-    assert event.payload == {"name": "Housing advice", "slug": "housing-advice"}
+    assert event.payload == {"name": "Housing advice", "slug": "housing-advice", "cpv_codes": []}
     detail = api_as(admin).get(api_url("service-area-detail", slug="housing-advice"))
     assert detail.json() == response.json()
 
@@ -682,6 +690,72 @@ def test_the_protocol_shows_the_latest_version_with_its_acceptances(home, truste
     )
     newer = api_as(trustee).get(api_url("protocol")).json()
     assert (newer["version"], newer["principles"], newer["acceptances"]) == (2, "Version two.", [])
+
+
+SETTINGS = {
+    "board_approval_kinds": ["consortium"],
+    "minimum_quorum": 2,
+    "chief_officers_may_vote": False,
+    "withdrawal_grace_days": 14,
+}
+
+
+def test_the_protocol_settings_read_as_the_alliance_set_them(home, partner, admin):
+    client = api_as(admin)
+    assert api_as(partner).get(api_url("protocol-settings")).json() == SETTINGS
+    changed = {
+        "board_approval_kinds": ["network", "consortium"],
+        "minimum_quorum": 3,
+        "chief_officers_may_vote": True,
+        "withdrawal_grace_days": 30,
+    }
+    response = client.put(api_url("protocol-settings"), changed, format="json")
+    assert response.status_code == 200
+    expected = {**changed, "board_approval_kinds": ["consortium", "network"]}
+    assert response.json() == expected
+    assert api_as(partner).get(api_url("protocol-settings")).json() == expected
+    assert last_event(home.world.alliance).verb == "protocol.settings_changed"
+
+
+def test_a_put_without_the_newer_settings_keeps_them(home, admin):
+    client = api_as(admin)
+    client.put(
+        api_url("protocol-settings"),
+        {**SETTINGS, "chief_officers_may_vote": True, "withdrawal_grace_days": 21},
+        format="json",
+    )
+    response = client.put(
+        api_url("protocol-settings"),
+        {"board_approval_kinds": [], "minimum_quorum": 2},
+        format="json",
+    )
+    assert response.json()["chief_officers_may_vote"] is True
+    assert response.json()["withdrawal_grace_days"] == 21
+
+
+BAD_SETTINGS = [
+    ({"withdrawal_grace_days": -1}, "withdrawal_grace_days"),
+    ({"withdrawal_grace_days": 366}, "withdrawal_grace_days"),
+    ({"withdrawal_grace_days": "soon"}, "withdrawal_grace_days"),
+    ({"withdrawal_grace_days": 10**9}, "withdrawal_grace_days"),
+    ({"chief_officers_may_vote": "perhaps"}, "chief_officers_may_vote"),
+    ({"chief_officers_may_vote": None}, "chief_officers_may_vote"),
+    ({"minimum_quorum": 0}, "minimum_quorum"),
+    ({"board_approval_kinds": ["cartel"]}, "board_approval_kinds"),
+    ({"board_approval_kinds": "consortium"}, "board_approval_kinds"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_SETTINGS, ids=[repr(c) for c, _ in BAD_SETTINGS])
+def test_bad_protocol_settings_are_a_field_error_that_changes_nothing(home, admin, change, field):
+    before = rows()
+    response = api_as(admin).put(
+        api_url("protocol-settings"), {**SETTINGS, **change}, format="json"
+    )
+    assert response.status_code == 400
+    assert is_field_error(response.json(), field), response.content
+    assert rows() == before
+    assert api_as(admin).get(api_url("protocol-settings")).json() == SETTINGS
 
 
 # --- The acting agency (X-Agency) -------------------------------------------------------------

@@ -15,14 +15,18 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from bids.services import declarations as bid_services
+from kiaa.decisions import CHIEF_OFFICER_EXCLUDED, ORDERS_FULL_BOARD
 from kiaa.forms import PARTNERSHIP_KIND_LABELS
-from kiaa.models import AuditEvent, BoardDecision, BoardVote, Protocol, User
+from kiaa.models import AuditEvent, BoardDecision, BoardVote, Protocol, Role, User
 from kiaa.services import decisions as decision_services
 from kiaa.services import protocol
 from kiaa.services.protocol import PARTNERSHIP_KINDS
 from partnerships.models import Partnership, PartnershipMember
 from partnerships.services import partnerships
 from tests.conftest import World
+from tests.factories import grant
+from tests.factories.bids import draft, make_tender
 from tests.factories.partnerships import board_of, chief_of
 from tests.pages import follow, html, page, signed_in, text
 
@@ -54,7 +58,14 @@ def assert_refused_on(response: Any, field: str | None, message: str | None = No
 
 def counts() -> dict[str, Any]:
     """What the decision and settings pages could change."""
-    settings = list(Protocol.objects.values_list("board_approval_kinds", "minimum_quorum"))
+    settings = list(
+        Protocol.objects.values_list(
+            "board_approval_kinds",
+            "minimum_quorum",
+            "chief_officers_may_vote",
+            "withdrawal_grace_days",
+        )
+    )
     return {
         "AuditEvent": AuditEvent.objects.count(),
         "BoardDecision": list(BoardDecision.objects.values_list("pk", "status")),
@@ -404,7 +415,11 @@ def test_admin_changes_which_kinds_need_the_board_and_the_minimum_quorum(
     assert 'name="minimum_quorum" value="2"' in form
     response = client.post(
         page("protocol-settings"),
-        {"board_approval_kinds": ["consortium", "network"], "minimum_quorum": "3"},
+        {
+            "board_approval_kinds": ["consortium", "network"],
+            "minimum_quorum": "3",
+            "withdrawal_grace_days": "14",
+        },
     )
     assert response.url == page("protocol")
     after = follow(client, response)
@@ -418,7 +433,8 @@ def test_new_settings_send_a_network_join_to_the_board(
     client: Client, world: World, admin: User, chief_officer: User
 ):
     signed_in(client, admin).post(
-        page("protocol-settings"), {"board_approval_kinds": ["network"], "minimum_quorum": "2"}
+        page("protocol-settings"),
+        {"board_approval_kinds": ["network"], "minimum_quorum": "2", "withdrawal_grace_days": "14"},
     )
     board_of(world.lead)
     network = partnerships.partnership_propose(
@@ -462,4 +478,239 @@ def test_bad_protocol_settings_are_refused_and_nothing_changes(
     before = counts()
     response = client.post(page("protocol-settings"), data)
     assert_refused_on(response, field)
+    assert counts() == before
+
+
+# ----------------------------------------------------------------------------- who may not vote
+
+
+@pytest.fixture
+def chief_on_the_board(world: World, trustee: User, chief_officer: User) -> User:
+    """Lead Advice's chief officer also sits on its board: three trustees in all, our trustee,
+    the chief officer and one more."""
+    grant(chief_officer, Role.TRUSTEE, world.lead)
+    board_of(world.lead, size=3)
+    return chief_officer
+
+
+def chief_reason(agency: str = "Lead Advice") -> str:
+    return decision_services.EXCLUDED.format(reason=CHIEF_OFFICER_EXCLUDED.format(agency=agency))
+
+
+def test_a_chief_officer_on_the_board_is_told_why_they_may_not_vote(
+    client: Client, world: World, chief_on_the_board: User, trustee: User
+):
+    question = ask_to_lead(world, "Debt Consortium")
+    response = signed_in(client, chief_on_the_board).get(page("decision-detail", pk=question.pk))
+    assert response.status_code == 200
+    assert f'<p id="cannot-vote">{chief_reason()}</p>' in unescape(html(response))
+    assert 'name="decision"' not in html(response)
+    # Every trustee sees who may not vote and why; the quorum counts only those who may.
+    as_trustee = signed_in(Client(), trustee).get(page("decision-detail", pk=question.pk))
+    excluded = re.search(r'<ul id="excluded">(.*?)</ul>', unescape(html(as_trustee)), re.S)
+    assert excluded
+    assert f"{chief_on_the_board}" in excluded.group(1)
+    assert CHIEF_OFFICER_EXCLUDED.format(agency="Lead Advice") in excluded.group(1)
+    assert "The alliance's rule: a majority of the 2 eligible trustee(s)" in unescape(
+        html(as_trustee)
+    )
+    assert 'name="decision"' in html(as_trustee)
+
+
+def test_a_chief_officers_forged_vote_is_refused_with_the_reason(
+    client: Client, world: World, chief_on_the_board: User
+):
+    question = ask_to_lead(world, "Debt Consortium")
+    signed_in(client, chief_on_the_board)
+    before = counts()
+    response = client.post(page("decision-detail", pk=question.pk), {"decision": "approve"})
+    assert response.status_code == 403
+    assert chief_reason() in unescape(html(response))
+    assert counts() == before
+
+
+def test_a_chief_officer_on_the_board_votes_where_the_protocol_allows_it(
+    client: Client, world: World, admin: User, chief_on_the_board: User
+):
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=True,
+    )
+    question = ask_to_lead(world, "Debt Consortium")
+    signed_in(client, chief_on_the_board)
+    shown = client.get(page("decision-detail", pk=question.pk))
+    assert "cannot-vote" not in html(shown)
+    assert "excluded-heading" not in html(shown)
+    response = client.post(page("decision-detail", pk=question.pk), {"decision": "approve"})
+    assert response.status_code == 302
+    assert BoardVote.objects.filter(trustee=chief_on_the_board, choice="approve").exists()
+
+
+def test_standing_orders_keep_the_chief_officer_out_even_where_the_protocol_lets_them_vote(
+    client: Client, world: World, admin: User, chief_on_the_board: User
+):
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=True,
+    )
+    protocol.standing_orders_update(
+        actor=chief_on_the_board,
+        agency=world.lead,
+        minimum_votes=None,
+        full_board_above_pence=None,
+        bar_chief_officers=True,
+    )
+    question = ask_to_lead(world, "Debt Consortium")
+    response = signed_in(client, chief_on_the_board).get(page("decision-detail", pk=question.pk))
+    assert chief_reason() in unescape(html(response))
+
+
+def test_votes_of_trustees_who_may_no_longer_vote_do_not_count_towards_the_quorum(
+    client: Client, world: World, admin: User, chief_on_the_board: User, trustee: User
+):
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=True,
+    )
+    question = ask_to_lead(world, "Debt Consortium")
+    decision_services.decision_vote(actor=chief_on_the_board, decision=question, choice="approve")
+    signed_in(client, trustee)
+    shown = html(client.get(page("decision-detail", pk=question.pk)))
+    assert '<dd id="still-needed">1</dd>' in shown
+    # The alliance now keeps chief officers out: their approval no longer counts.
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=False,
+    )
+    shown = html(client.get(page("decision-detail", pk=question.pk)))
+    assert '<dd id="still-needed">2</dd>' in shown
+
+
+# ----------------------------------------------------------------------------- what is decided
+
+
+@pytest.fixture
+def bid_question(world: World, trustee: User) -> BoardDecision:
+    """Lead Advice's board (four trustees) is asked to approve a bid for a £400,000 contract."""
+    board_of(world.lead, size=4)
+    tender = make_tender(world.alliance, value_pence=40_000_000)
+    declaration = draft(tender, world.lead)
+    bid_services.declaration_submit_for_approval(
+        actor=chief_of(world.lead), declaration=declaration
+    )
+    return BoardDecision.objects.get(subject_type="bids.declaration", subject_id=declaration.pk)
+
+
+def test_the_decision_page_links_to_what_the_board_is_deciding(
+    client: Client, bid_question: BoardDecision, trustee: User
+):
+    response = signed_in(client, trustee).get(page("decision-detail", pk=bid_question.pk))
+    link = page("declaration-detail", pk=bid_question.subject_id)
+    assert f'<a href="{link}" id="subject-link">' in html(response)
+
+
+def test_a_partnership_question_has_no_subject_link(
+    client: Client, question: BoardDecision, trustee: User
+):
+    response = signed_in(client, trustee).get(page("decision-detail", pk=question.pk))
+    assert "subject-link" not in html(response)
+
+
+def test_standing_orders_ask_the_full_board_for_a_large_contract_and_the_page_says_so(
+    client: Client, world: World, trustee: User
+):
+    board_of(world.lead, size=4)
+    protocol.standing_orders_update(
+        actor=trustee,
+        agency=world.lead,
+        minimum_votes=None,
+        full_board_above_pence=25_000_000,
+        bar_chief_officers=False,
+    )
+    tender = make_tender(world.alliance, value_pence=40_000_000)
+    declaration = draft(tender, world.lead)
+    bid_services.declaration_submit_for_approval(
+        actor=chief_of(world.lead), declaration=declaration
+    )
+    decision = BoardDecision.objects.get(subject_type="bids.declaration", subject_id=declaration.pk)
+    rule = ORDERS_FULL_BOARD.format(agency="Lead Advice", limit="£250,000")
+    assert (decision.quorum, decision.rule) == (4, rule)
+    response = signed_in(client, trustee).get(page("decision-detail", pk=decision.pk))
+    assert f'<dd id="quorum-rule">{rule}</dd>' in unescape(html(response))
+    assert '<dd id="still-needed">4</dd>' in html(response)
+
+
+def test_the_decision_page_takes_a_handful_of_queries(
+    client: Client,
+    bid_question: BoardDecision,
+    trustee: User,
+    django_assert_max_num_queries: Any,
+):
+    signed_in(client, trustee)
+    # 23 today: the layout's 7, the question and its votes, and the board's standing on it
+    # (protocol, standing orders, trustees, chief officers, the bid's conflicts and value, the
+    # declaration's page); none of it grows with the alliance.
+    with django_assert_max_num_queries(25):
+        response = client.get(page("decision-detail", pk=bid_question.pk))
+    assert response.status_code == 200
+
+
+# ----------------------------------------------------------------------------- the new settings
+
+
+def test_the_settings_form_explains_chief_officers_votes_and_sets_the_grace_period(
+    client: Client, world: World, admin: User
+):
+    publish_version(admin, world)
+    signed_in(client, admin)
+    form = unescape(html(client.get(page("protocol-settings"))))
+    assert 'name="chief_officers_may_vote"' in form
+    assert "Clause 4 keeps decisions with trustee boards" in form
+    assert 'name="withdrawal_grace_days" value="14"' in form
+    response = client.post(
+        page("protocol-settings"),
+        {
+            "board_approval_kinds": ["consortium"],
+            "minimum_quorum": "2",
+            "chief_officers_may_vote": "on",
+            "withdrawal_grace_days": "30",
+        },
+    )
+    after = follow(client, response)
+    words = text(after)
+    assert "Chief officers who are trustees Vote on their board's questions" in words
+    assert "Withdrawals after an award Last 30 days after the contract is awarded" in words
+    current = Protocol.objects.get(alliance=world.alliance)
+    assert (current.chief_officers_may_vote, current.withdrawal_grace_days) == (True, 30)
+    again = html(client.get(page("protocol-settings")))
+    assert re.search(r'name="chief_officers_may_vote"[^>]*checked', again)
+
+
+@pytest.mark.parametrize("days", ["-1", "366", "soon", ""])
+def test_a_bad_grace_period_is_refused_and_nothing_changes(
+    client: Client, world: World, admin: User, days: str
+):
+    signed_in(client, admin)
+    before = counts()
+    response = client.post(
+        page("protocol-settings"),
+        {
+            "board_approval_kinds": ["consortium"],
+            "minimum_quorum": "2",
+            "withdrawal_grace_days": days,
+        },
+    )
+    assert_refused_on(response, "withdrawal_grace_days")
     assert counts() == before

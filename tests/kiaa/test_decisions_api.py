@@ -13,13 +13,16 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from bids.services import declarations as bid_services
+from kiaa.decisions import ALLIANCE_RULE, CHIEF_OFFICER_EXCLUDED
 from kiaa.models import AuditEvent, BoardDecision, BoardVote, Role, User
-from kiaa.services import decisions
+from kiaa.services import decisions, protocol
 from kiaa.services.decisions import decision_vote
 from partnerships.models import Partnership, PartnershipMember
 from partnerships.services import partnerships
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, grant
+from tests.factories.bids import draft, make_tender
 from tests.factories.partnerships import board_of, chief_of, make_partnership
 
 pytestmark = pytest.mark.django_db
@@ -152,14 +155,18 @@ def test_a_decision_reads_as_the_api_fixes(pending, trustee):
         "subject_type": "partnerships.partnershipmember",
         "subject_id": member.pk,
         "quorum": 2,
+        "rule": "The alliance's rule: a majority of the 2 eligible trustee(s), and never fewer than 2.",
         "status": "open",
         "opened_at": decision["opened_at"],
         "decided_at": None,
         "votes": [],
         "votes_needed": 2,
+        "excluded": [],
+        "subject_url": None,  # partnerships offer no page of a membership
     }
     listed = api_as(trustee).get(api_url("decision-list")).json()["results"]
-    assert listed == [decision]
+    # The list leaves out what costs queries per row: who may not vote, and the subject's page.
+    assert listed == [{k: v for k, v in decision.items() if k not in ("excluded", "subject_url")}]
 
 
 def test_each_vote_is_recorded_with_its_note_and_the_quorum_decides(pending, trustee):
@@ -331,3 +338,70 @@ def test_the_decision_list_takes_the_same_few_queries_at_any_size(
     results = response.json()["results"]
     assert len(results) == size
     assert all(len(d["votes"]) == 1 and d["votes_needed"] == 1 for d in results)
+
+
+# --- Who may not vote, the rule and the subject -----------------------------------------------
+
+
+@pytest.fixture
+def chief_on_the_board(pending: Pending, chief_officer: User) -> User:
+    """Lead Advice's chief officer also sits on its board (with the two trustees)."""
+    grant(chief_officer, Role.TRUSTEE, pending.world.lead)
+    return chief_officer
+
+
+def test_a_decision_names_who_may_not_vote_and_why(pending, chief_on_the_board, trustee):
+    body = api_as(trustee).get(api_url("decision-detail", pk=pending.decision.pk)).json()
+    reason = CHIEF_OFFICER_EXCLUDED.format(agency="Lead Advice")
+    assert body["excluded"] == [{"trustee": chief_on_the_board.username, "reason": reason}]
+    assert body["rule"] == ALLIANCE_RULE.format(eligible=2, minimum=2)
+    assert (body["quorum"], body["votes_needed"]) == (2, 2)
+
+
+def test_an_excluded_trustees_vote_is_a_403_with_the_reason(pending, chief_on_the_board):
+    before = rows()
+    response = api_as(chief_on_the_board).post(
+        api_url("decision-vote", pk=pending.decision.pk), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 403
+    reason = CHIEF_OFFICER_EXCLUDED.format(agency="Lead Advice")
+    assert response.json() == {"detail": decisions.EXCLUDED.format(reason=reason)}
+    assert rows() == before
+
+
+def test_a_chief_officer_on_the_board_votes_where_the_protocol_allows_it(
+    pending, chief_on_the_board, admin
+):
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=pending.world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=True,
+    )
+    response = api_as(chief_on_the_board).post(
+        api_url("decision-vote", pk=pending.decision.pk), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["excluded"] == []
+    assert body["rule"] == ALLIANCE_RULE.format(eligible=3, minimum=2)
+    assert body["votes_needed"] == 1
+
+
+def test_a_bid_decision_links_to_the_declaration(world, chief_officer, trustee):
+    board_of(world.lead)
+    declaration = draft(make_tender(world.alliance), world.lead)
+    bid_services.declaration_submit_for_approval(actor=chief_officer, declaration=declaration)
+    decision = BoardDecision.objects.get(subject_type="bids.declaration")
+    body = api_as(trustee).get(api_url("decision-detail", pk=decision.pk)).json()
+    assert body["subject_url"] == reverse(
+        "declaration-detail", kwargs={"alliance_slug": "home", "pk": declaration.pk}
+    )
+
+
+def test_the_decision_schema_describes_the_new_fields(world):
+    response = APIClient().get("/api/schema/", {"format": "json"})
+    schemas = response.json()["components"]["schemas"]
+    assert {"rule", "excluded", "subject_url"} <= set(schemas["DecisionDetail"]["properties"])
+    assert "rule" in schemas["Decision"]["properties"]

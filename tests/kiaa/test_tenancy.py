@@ -6,6 +6,7 @@ this file; a detail URL whose model cannot be discovered fails here until it can
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,16 @@ import pytest
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from bids.services import ocds, outcomes
 from kiaa.models import Membership, ProtocolVersion, Role
 from kiaa.services import members, protocol
+from kiaa.services.notifications import notify
 from kiaa.tenancy import TENANT_KWARG
 from partnerships.services import withdrawals
 from tests.factories import AgencyFactory, ServiceAreaFactory, grant
+from tests.factories.bids import bid_paper, declare, make_tender, tupe_paper
 from tests.factories.core import _platform_admin
 from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
 
@@ -132,10 +137,57 @@ def populated(world, admin):
             actor=None, partnership=consortium, agency=second, reason="Competing"
         )
         upload(chief_of(lead), lead, title=f"Alliance paper {alliance.slug}")
+        bid_history(alliance, lead, second)
     # The insider sits on both boards too, so every page of the home alliance is theirs to see.
     for agency in (world.lead, world.partner):
         grant(insider(world), Role.TRUSTEE, agency)
+    # A notification in each alliance; the home one is the insider's own (only its recipient
+    # sees one), through a role nobody else holds.
+    grant(insider(world), Role.STAFF, world.cvs)
+    for alliance, agency in (
+        (world.alliance, world.cvs),
+        (world.other_alliance, world.other_agency),
+    ):
+        notify(alliance=alliance, agencies=[agency], verb="test", title="News", roles=[Role.STAFF])
     return world
+
+
+def bid_history(alliance: Any, lead: Any, second: Any) -> None:
+    """A tender imported from a notice, won by a consortium bid with its partner's allocation,
+    a step-back, and a TUPE room."""
+    admin = _platform_admin(alliance)
+    package = {
+        "releases": [
+            {
+                "ocid": f"ocds-{alliance.slug}-1",
+                "date": "2026-11-01T09:00:00Z",
+                "buyer": {"name": "Borough Council"},
+                "tender": {"id": f"T-{alliance.slug}", "title": "Advice", "status": "active"},
+            }
+        ]
+    }
+    ocds.tenders_import(
+        actor=admin, alliance=alliance, file_name="notice.json", data=json.dumps(package).encode()
+    )
+    third = AgencyFactory(alliance=alliance)
+    tender = make_tender(alliance, incumbent_agency=third)
+    outcomes.step_back_record(
+        actor=chief_of(third), tender=tender, agency=third, reason="We hold the contract now"
+    )
+    tupe_paper(tender)
+    lead_bid = declare(tender, lead, partners={second: 25})
+    declare(tender, second, lead=lead_bid)
+    bid_paper(lead_bid)
+    outcomes.tender_award(
+        actor=admin, tender=tender, winner=lead_bid, awarded_on=timezone.localdate()
+    )
+    outcomes.allocation_record(
+        actor=chief_of(lead),
+        declaration=lead_bid,
+        agency=second,
+        amount_pence=100_000,
+        agreed_on=timezone.localdate(),
+    )
 
 
 def insider(world: Any) -> Any:
@@ -145,6 +197,8 @@ def insider(world: Any) -> Any:
 
 # A nested URL parameter the object does not carry itself.
 PARAMETER_OF = {"agency_id": "lead_agency_id"}
+# Routes about a lead's naming of a partner: the lead's declaration and the named agency.
+NAMING_ROUTES = {"naming-confirm", "naming-decline"}
 
 
 def url_for(route: Route, slug: str, obj: Model | None) -> str:
@@ -153,6 +207,8 @@ def url_for(route: Route, slug: str, obj: Model | None) -> str:
         p: slug if p == TENANT_KWARG else getattr(obj, p if hasattr(obj, p) else PARAMETER_OF[p])
         for p in route.params
     }
+    if route.name in NAMING_ROUTES:
+        kwargs["agency_id"] = obj.named_partners.first().agency_id  # type: ignore[union-attr]
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -164,7 +220,10 @@ def object_in(route: Route, alliance: Any) -> Model | None:
     assert model is not None, (
         f"{route.route}: set `model` or `queryset` on the view so isolation is tested"
     )
-    obj = model.objects.filter(alliance=alliance).first()
+    found = model.objects.filter(alliance=alliance)
+    if route.name in NAMING_ROUTES:
+        found = found.filter(capacity="lead")
+    obj = found.first()
     assert obj is not None, f"add a {model.__name__} to the `populated` fixture for {route.route}"
     return obj
 

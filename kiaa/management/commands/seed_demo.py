@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 
 from kiaa import demo
 from kiaa.models import Agency, Alliance, Membership, ProtocolAcceptance, Role, ServiceArea, User
@@ -16,6 +17,7 @@ from kiaa.services import alliances, members, protocol
 
 DEMO_PASSWORD = "kiaa-demo-2026"  # noqa: S105  (demo data only; printed for people to sign in)
 SLUG = "kirkvale"
+DEMO_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 # slug: (name, CPV code prefixes that mark a public notice as this work)
 SERVICE_AREAS = {
@@ -163,7 +165,8 @@ class Command(BaseCommand):
     help = "Create the Kirkvale demo alliance, its agencies, people and protocol (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with transaction.atomic():
+        # The demo's people have example.org addresses: their notifications stay in the app.
+        with override_settings(EMAIL_BACKEND=DEMO_EMAIL), transaction.atomic():
             self.created = 0
             alliance = self._alliance()
             admin = self._person("alliance.admin", "Alex", "Morgan", is_staff=True)

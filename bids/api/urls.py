@@ -1,0 +1,19 @@
+"""API routes of the bids app, under /api/v1/a/<alliance-slug>/ (names in the "api" namespace).
+
+`withdrawals/` and `documents/` are the partnerships app's endpoints with their bid side
+(bids/api/documents.py); they are registered here only, not by partnerships.api.urls.
+"""
+
+from rest_framework.routers import SimpleRouter
+
+from bids.api import documents, views
+
+router = SimpleRouter()
+router.register("tenders", views.TenderViewSet, basename="tender")
+router.register("declarations", views.DeclarationViewSet, basename="declaration")
+router.register("step-backs", views.StepBackViewSet, basename="step-back")
+router.register("allocations", views.AllocationViewSet, basename="allocation")
+router.register("withdrawals", documents.BidWithdrawalViewSet, basename="withdrawal")
+router.register("documents", documents.BidDocumentViewSet, basename="document")
+
+urlpatterns: list = [*router.urls]

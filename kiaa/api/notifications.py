@@ -1,0 +1,65 @@
+"""The person's notifications over the API (API.md): a paginated inbox and marking one read.
+
+Only the person's own notifications in the alliance of the URL are there; anyone else's is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kiaa import selectors
+from kiaa.api.base import TenantAPIMixin
+from kiaa.api.serializers import NotificationSerializer
+from kiaa.models import Notification
+from kiaa.services.notifications import notification_mark_read
+
+
+class NotificationFilter(django_filters.FilterSet):
+    # A choice, not a BooleanFilter: that one quietly ignores a value it cannot read.
+    unread = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_unread",
+        label="true: only unread; false: only read",
+    )
+
+    class Meta:
+        model = Notification
+        fields: Any = ["unread"]
+
+    def filter_unread(
+        self, queryset: QuerySet[Notification], name: str, value: str
+    ) -> QuerySet[Notification]:
+        return queryset.filter(read_at__isnull=value == "true")
+
+
+class NotificationViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """The person's notifications in this alliance: unread first, then newest first."""
+
+    queryset = Notification.objects.none()
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = NotificationFilter
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return selectors.notification_list_for(person=self.person, alliance=self.alliance)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Mark it read; marking again keeps the first time."""
+        notification = notification_mark_read(person=self.person, notification=self.get_object())
+        return Response(NotificationSerializer(notification).data)
