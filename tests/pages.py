@@ -35,3 +35,30 @@ def text(response: Any) -> str:
 def follow(client: Client, response: Any) -> Any:
     assert response.status_code == 302, response.status_code
     return client.get(response.url)
+
+
+def main_nav(response: Any) -> str:
+    match = re.search(r'<nav aria-label="Main"[^>]*>(.*?)</nav>', html(response), re.S)
+    assert match, "the page has no main navigation"
+    return match.group(1)
+
+
+def error_summary(response: Any) -> str:
+    """The error summary's inner HTML, entities decoded, after checking the page announces one."""
+    match = re.search(
+        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
+    )
+    assert match, "the page has no error summary"
+    return unescape(match.group(1))
+
+
+def assert_refused_on(response: Any, field: str | None, message: str | None = None) -> None:
+    """400 and an error summary; when the refusal names a field, the summary links to it and
+    the field really is on the page."""
+    assert response.status_code == 400
+    summary = error_summary(response)
+    if field is not None:
+        assert f'href="#id_{field}"' in summary
+        assert f'id="id_{field}"' in html(response)
+    if message is not None:
+        assert message in summary

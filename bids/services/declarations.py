@@ -65,6 +65,23 @@ class Naming:
     share_pct: Decimal
 
 
+def _record(
+    actor: User | None,
+    verb: str,
+    declaration: Declaration,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """The audit event of a change to a declaration, in the caller's transaction."""
+    audit.record(
+        alliance=declaration.alliance,
+        actor=actor,
+        verb=verb,
+        target=declaration,
+        agency=declaration.agency,
+        payload=payload,
+    )
+
+
 def move(declaration: Declaration, target: str) -> None:
     """Change the status if the current one allows it (409 otherwise)."""
     if target not in Declaration.ALLOWED_TRANSITIONS[Status(declaration.status)]:
@@ -114,12 +131,10 @@ def declaration_draft(
     except IntegrityError:
         raise DomainError(ALREADY_DECLARING.format(agency=agency.name), Code.CONFLICT) from None
     _name_partners(actor, declaration, partners)
-    audit.record(
-        alliance=tender.alliance,
-        actor=actor,
-        verb="declaration.drafted",
-        target=declaration,
-        agency=agency,
+    _record(
+        actor,
+        "declaration.drafted",
+        declaration,
         payload={
             "tender": tender.reference,
             "capacity": capacity,
@@ -296,13 +311,7 @@ def declaration_submit_for_approval(*, actor: User, declaration: Declaration) ->
         subject=declaration,
         question=_question(declaration),
     )
-    audit.record(
-        alliance=declaration.alliance,
-        actor=actor,
-        verb="declaration.submitted_for_approval",
-        target=declaration,
-        agency=declaration.agency,
-    )
+    _record(actor, "declaration.submitted_for_approval", declaration)
     return declaration
 
 
@@ -339,12 +348,10 @@ def on_board_approved(decision: BoardDecision, actor: User) -> None:
     move(declaration, Status.DECLARED)
     found = snapshot(declaration.tender)
     findings = rules.findings(found, declaration.pk, declaration.declared_at)
-    audit.record(
-        alliance=declaration.alliance,
-        actor=actor,
-        verb="declaration.declared",
-        target=declaration,
-        agency=declaration.agency,
+    _record(
+        actor,
+        "declaration.declared",
+        declaration,
         payload={"findings": sorted({f.kind for f in findings})},
     )
     withdrawals_sync(actor=actor, unit=declaration, found=found)
@@ -374,13 +381,7 @@ def on_board_rejected(decision: BoardDecision, actor: User) -> None:
     """The board said no: the agency does not bid, and leaves any bid it was named in."""
     declaration = Declaration.objects.select_for_update(of=("self",)).get(pk=decision.subject_id)
     move(declaration, Status.REJECTED)
-    audit.record(
-        alliance=declaration.alliance,
-        actor=actor,
-        verb="declaration.rejected",
-        target=declaration,
-        agency=declaration.agency,
-    )
+    _record(actor, "declaration.rejected", declaration)
     _leave_bid(actor, declaration)
     _withdraw_partners(actor, declaration, "The lead's trustee board rejected the bid.")
 
@@ -399,13 +400,8 @@ def withdraw(actor: User | None, declaration: Declaration, reason: str) -> None:
     move(declaration, Status.WITHDRAWN)
     if actor is not None:
         decision_cancel_open(actor=actor, subject=declaration)
-    audit.record(
-        alliance=declaration.alliance,
-        actor=actor,
-        verb="declaration.withdrawn",
-        target=declaration,
-        agency=declaration.agency,
-        payload={"reason": declaration.closing_reason},
+    _record(
+        actor, "declaration.withdrawn", declaration, payload={"reason": declaration.closing_reason}
     )
     _leave_bid(actor, declaration)
     _withdraw_partners(actor, declaration, f"The lead withdrew: {reason}")
@@ -448,13 +444,7 @@ def declaration_mark_submitted(*, actor: User, declaration: Declaration) -> Decl
     move(declaration, Status.SUBMITTED)
     for partner in declaration.partner_declarations.filter(status=Status.DECLARED):
         move(partner, Status.SUBMITTED)
-    audit.record(
-        alliance=declaration.alliance,
-        actor=actor,
-        verb="declaration.submitted",
-        target=declaration,
-        agency=declaration.agency,
-    )
+    _record(actor, "declaration.submitted", declaration)
     return declaration
 
 

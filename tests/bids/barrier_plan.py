@@ -28,6 +28,7 @@ TENDER_AREA, OTHER_AREA = "tender-area", "other-area"
 # What becomes of a declaration, in the order the builder carries it out.
 DRAFT, AWAITING, DECLARED, SUBMITTED = "draft", "awaiting_board", "declared", "submitted"
 REJECTED, WITHDRAWN = "rejected", "withdrawn"  # by its board / by the agency after declaring
+LEAD_ENDED = (REJECTED, WITHDRAWN)  # a lead's end that ends its partners' declarations too
 LEAD_FATES = (DRAFT, AWAITING, DECLARED, SUBMITTED, REJECTED, WITHDRAWN)
 PARTNER_FATES = (DRAFT, AWAITING, DECLARED, REJECTED, WITHDRAWN)  # the lead marks submitted
 APPROVED = (DECLARED, SUBMITTED, WITHDRAWN)  # fates the board said yes to on the way
@@ -82,8 +83,9 @@ class BidPlan:
 
     def team(self) -> set[int]:
         """The team at the end: a confirmed partner leaves it when its own declaration is
-        rejected or withdrawn, and when the lead withdraws (taking its partners' with it)."""
-        stays = self.partner_fate not in (REJECTED, WITHDRAWN) and self.fate != WITHDRAWN
+        rejected or withdrawn, and when the lead withdraws or its board rejects the bid (taking
+        its partners' declarations with it)."""
+        stays = self.partner_fate not in (REJECTED, WITHDRAWN) and self.fate not in LEAD_ENDED
         return self.formed() if stays else {self.agency}
 
     def sharers(self) -> set[int]:
@@ -98,7 +100,11 @@ class BidPlan:
     def competing(self) -> set[int]:
         """The agencies whose declaration in this bid is declared or submitted at the end."""
         found = {self.agency} if self.fate in (DECLARED, SUBMITTED) else set()
-        if self.answer == CONFIRMS and self.partner_fate == DECLARED and self.fate != WITHDRAWN:
+        if (
+            self.answer == CONFIRMS
+            and self.partner_fate == DECLARED
+            and self.fate not in LEAD_ENDED
+        ):
             assert self.partner is not None
             found.add(self.partner)
         return found
@@ -195,6 +201,7 @@ def draw_papers(
 # Half the declarations end competing (declared or submitted), to open withdrawals often.
 FATE = st.one_of(st.sampled_from((DECLARED, SUBMITTED)), st.sampled_from(LEAD_FATES))
 PARTNER_FATE = st.one_of(st.just(DECLARED), st.sampled_from(PARTNER_FATES))
+UNDECIDED_OR_DECLARED = (DRAFT, AWAITING, DECLARED)
 
 
 def draw_bids(draw: Any, agencies: list[int]) -> list[BidPlan]:
@@ -220,7 +227,10 @@ def draw_bids(draw: Any, agencies: list[int]) -> list[BidPlan]:
         partner_fate = DRAFT
         if answer == CONFIRMS:
             confirmed.add(partner)
-            partner_fate = draw(PARTNER_FATE, label="partner's fate")
+            # A lead whose board rejects withdraws its partners' declarations with it: the
+            # partner's own board has nothing left to decide, nor the partner to withdraw.
+            fates = PARTNER_FATE if fate != REJECTED else st.sampled_from(UNDECIDED_OR_DECLARED)
+            partner_fate = draw(fates, label="partner's fate")
         # Answering late (to a declared bid) changes the team of a competing bid: its
         # withdrawals follow.
         late = (

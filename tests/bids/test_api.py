@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -32,7 +31,8 @@ from bids.models import (
     TenderServiceArea,
 )
 from bids.services import declarations, outcomes, tenders
-from kiaa.models import AuditEvent, BoardDecision, BoardVote, Role, User
+from kiaa.models import AuditEvent, BoardDecision, BoardVote, Role
+from tests.api import PERSONAS, api_url, is_field_error, row_counts, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, ServiceAreaFactory, grant
 from tests.factories.bids import declare, draft, make_tender
@@ -41,45 +41,24 @@ from tests.factories.partnerships import PDF, approve_open_decisions, board_of, 
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider")
 
-
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
+# What this API can write, the audit trail included: rows() counts them.
+WRITTEN = (
+    Tender,
+    TenderServiceArea,
+    TenderImport,
+    Declaration,
+    NamedPartner,
+    StepBack,
+    Allocation,
+    BoardDecision,
+    BoardVote,
+    AuditEvent,
+)
 
 
 def rows() -> dict[str, int]:
-    """Row counts of everything this API can write, the audit trail included."""
-    models = (
-        Tender,
-        TenderServiceArea,
-        TenderImport,
-        Declaration,
-        NamedPartner,
-        StepBack,
-        Allocation,
-        BoardDecision,
-        BoardVote,
-        AuditEvent,
-    )
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def tolerant(user: User) -> APIClient:
-    """A client that returns a 500 as a response, so 'never a 500' fails as an assertion."""
-    client = api_as(user)
-    client.raise_request_exception = False
-    return client
-
-
-def is_field_error(body: Any, field: str) -> bool:
-    """API.md: 400 is {"field": ["message"], ...}."""
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get(field), list)
-        and bool(body[field])
-        and all(isinstance(m, str) and m for m in body[field])
-    )
+    return row_counts(*WRITTEN)
 
 
 def ocds_file(content: bytes, name: str = "tenders.json") -> SimpleUploadedFile:

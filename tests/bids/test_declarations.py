@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from bids.models import Allocation, Declaration, NamedPartner, StepBack, TupeReceipt
+from bids.models import Allocation, Declaration, NamedPartner, StepBack, Tender, TupeReceipt
 from bids.services import declarations, outcomes, papers, tenders
 from bids.services.declarations import Naming
 from kiaa import barrier
@@ -42,6 +43,30 @@ def decision_about(declaration):
     return BoardDecision.objects.get(
         subject_type="bids.declaration", subject_id=declaration.pk, status="open"
     )
+
+
+def draft_as_lead(tender, lead, partners):
+    """The lead's chief officer drafts a consortium bid naming the partners (not a factory:
+    these calls are the ones under test)."""
+    return declarations.declaration_draft(
+        actor=chief_of(lead), tender=tender, agency=lead, capacity="lead", partners=partners
+    )
+
+
+@dataclass
+class Team:
+    """A declared consortium bid: the lead named the partner (30%), which declared in it."""
+
+    tender: Tender
+    lead: Declaration
+    partner: Declaration
+
+
+@pytest.fixture
+def team(world) -> Team:
+    tender = make_tender(world.alliance)
+    lead = declare(tender, world.lead, partners={world.partner: 30})
+    return Team(tender, lead, declare(tender, world.partner, lead=lead))
 
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -85,13 +110,7 @@ def test_a_consortium_bid_names_partners_with_sensible_shares(world, shares, mes
     board_of(world.lead)
     partners = [Naming(getattr(world, k), Decimal(v)) for k, v in shares.items()]
     with pytest.raises(DomainError, match=message):
-        declarations.declaration_draft(
-            actor=chief_of(world.lead),
-            tender=tender,
-            agency=world.lead,
-            capacity="lead",
-            partners=partners,
-        )
+        draft_as_lead(tender, world.lead, partners)
     assert not Declaration.objects.exists()
 
 
@@ -99,13 +118,7 @@ def test_a_lead_cannot_name_itself_or_an_agency_of_another_alliance(world):
     tender = make_tender(world.alliance)
     for agency, message in ((world.lead, "does not name itself"), (world.other_agency, "not in")):
         with pytest.raises(DomainError, match=message):
-            declarations.declaration_draft(
-                actor=chief_of(world.lead),
-                tender=tender,
-                agency=world.lead,
-                capacity="lead",
-                partners=[Naming(agency, Decimal(20))],
-            )
+            draft_as_lead(tender, world.lead, [Naming(agency, Decimal(20))])
 
 
 def test_nobody_is_in_a_bid_team_without_confirming(world):
@@ -196,10 +209,8 @@ def test_submitting_puts_the_question_to_the_board_and_withdrawing_cancels_it(wo
     assert decision.status == BoardDecision.Status.CANCELLED
 
 
-def test_a_lead_marks_the_bid_submitted_for_its_team(world):
-    tender = make_tender(world.alliance)
-    lead = declare(tender, world.lead, partners={world.partner: 30})
-    partner = declare(tender, world.partner, lead=lead)
+def test_a_lead_marks_the_bid_submitted_for_its_team(world, team):
+    lead, partner = team.lead, team.partner
     with pytest.raises(DomainError, match="lead of the bid marks it"):
         declarations.declaration_mark_submitted(actor=chief_of(world.partner), declaration=partner)
     declarations.declaration_mark_submitted(actor=chief_of(world.lead), declaration=lead)
@@ -207,10 +218,8 @@ def test_a_lead_marks_the_bid_submitted_for_its_team(world):
     assert partner.status == Declaration.Status.SUBMITTED
 
 
-def test_withdrawing_a_lead_withdraws_its_partners(world):
-    tender = make_tender(world.alliance)
-    lead = declare(tender, world.lead, partners={world.partner: 30})
-    partner = declare(tender, world.partner, lead=lead)
+def test_withdrawing_a_lead_withdraws_its_partners(world, team):
+    lead, partner = team.lead, team.partner
     declarations.declaration_withdraw(actor=chief_of(world.lead), declaration=lead, reason="No")
     partner.refresh_from_db()
     assert partner.status == Declaration.Status.WITHDRAWN
@@ -356,11 +365,9 @@ def test_only_the_incumbent_fills_the_tupe_room(world):
 # --- outcomes ---------------------------------------------------------------------------------
 
 
-def test_the_award_goes_to_a_declared_lead_not_a_partner_or_a_draft(world):
-    tender = make_tender(world.alliance)
+def test_the_award_goes_to_a_declared_lead_not_a_partner_or_a_draft(world, team):
+    tender, lead, partner = team.tender, team.lead, team.partner
     admin = _platform_admin(world.alliance)
-    lead = declare(tender, world.lead, partners={world.partner: 30})
-    partner = declare(tender, world.partner, lead=lead)
     pending = draft(tender, world.competitor)
     today = timezone.localdate()
     with pytest.raises(DomainError, match="lead, not to one of its partners"):
@@ -400,37 +407,27 @@ def test_cancelling_a_tender_withdraws_every_bid(world):
         tenders.tender_close(actor=_platform_admin(world.alliance), tender=tender)
 
 
-def test_the_lead_of_a_won_bid_records_allocations_to_confirmed_partners(world):
-    tender = make_tender(world.alliance)
-    lead = declare(tender, world.lead, partners={world.partner: 30})
-    declare(tender, world.partner, lead=lead)
+def test_the_lead_of_a_won_bid_records_allocations_to_confirmed_partners(world, team):
+    tender, lead = team.tender, team.lead
     today = timezone.localdate()
-    with pytest.raises(DomainError, match="bid that won"):
-        outcomes.allocation_record(
+
+    def allocate(agency, pence):
+        return outcomes.allocation_record(
             actor=chief_of(world.lead),
             declaration=lead,
-            agency=world.partner,
-            amount_pence=100,
+            agency=agency,
+            amount_pence=pence,
             agreed_on=today,
         )
+
+    with pytest.raises(DomainError, match="bid that won"):
+        allocate(world.partner, 100)
     outcomes.tender_award(
         actor=_platform_admin(world.alliance), tender=tender, winner=lead, awarded_on=today
     )
     with pytest.raises(DomainError, match="not a confirmed partner"):
-        outcomes.allocation_record(
-            actor=chief_of(world.lead),
-            declaration=lead,
-            agency=world.competitor,
-            amount_pence=100,
-            agreed_on=today,
-        )
-    outcomes.allocation_record(
-        actor=chief_of(world.lead),
-        declaration=lead,
-        agency=world.partner,
-        amount_pence=2_500_000,
-        agreed_on=today,
-    )
+        allocate(world.competitor, 100)
+    allocate(world.partner, 2_500_000)
     assert Allocation.objects.get().amount_pence == 2_500_000
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from html import unescape
 from typing import Any
 
 import pytest
@@ -30,53 +29,36 @@ from bids.models import (
 )
 from bids.services import declarations, ocds, outcomes, tenders
 from kiaa.models import AuditEvent, BoardDecision, BoardVote, User
+from tests.api import PERSONAS, row_counts
 from tests.conftest import World
 from tests.factories import ServiceAreaFactory
 from tests.factories.bids import declare, draft, make_tender, tupe_paper
 from tests.factories.partnerships import PDF, board_of, chief_of, make_partnership
-from tests.pages import follow, html, page, signed_in, text
+from tests.pages import assert_refused_on, error_summary, follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = ["chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider"]
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def error_summary(response: Any) -> str:
-    match = re.search(
-        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
-    )
-    assert match, "the page has no error summary"
-    return match.group(1)
-
-
-def assert_refused_on(response: Any, field: str | None, message: str | None = None) -> None:
-    """400 and an error summary; linking to the field when the refusal names one."""
-    assert response.status_code == 400
-    summary = error_summary(response)
-    if field is not None:
-        assert f'href="#id_{field}"' in summary
-    if message is not None:
-        assert message in unescape(summary)
+# Every table these pages could write to: counts() counts their rows.
+WRITTEN = (
+    AuditEvent,
+    BoardDecision,
+    BoardVote,
+    Declaration,
+    NamedPartner,
+    StepBack,
+    Tender,
+    TenderImport,
+    TenderPaper,
+    TupeRelease,
+)
 
 
 def counts() -> dict[str, int]:
-    """Row counts of every table these pages could write to."""
-    tables = (
-        AuditEvent,
-        BoardDecision,
-        BoardVote,
-        Declaration,
-        NamedPartner,
-        StepBack,
-        Tender,
-        TenderImport,
-        TenderPaper,
-        TupeRelease,
-    )
-    return {model.__name__: model.objects.count() for model in tables}
+    return row_counts(*WRITTEN)
 
 
 def tender_data(**overrides: Any) -> dict[str, Any]:

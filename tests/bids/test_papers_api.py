@@ -4,40 +4,34 @@ with their bid side (the tender and declaration), behind the barrier."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from bids.models import Declaration, Tender
 from bids.services import papers
-from kiaa.models import User
 from kiaa.services.alliances import agency_update
 from partnerships.models import Document, Partnership
 from partnerships.services import mou
+from tests.api import api_url, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, ServiceAreaFactory
 from tests.factories.bids import bid_paper, declare, make_tender, staff_of
 from tests.factories.core import _platform_admin
-from tests.factories.partnerships import PDF, chief_of, draft_mou, make_partnership, upload
+from tests.factories.partnerships import (
+    PDF,
+    chief_of,
+    debt_advice_network,
+    draft_mou,
+    make_partnership,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
-
-
 def pdf(name: str = "bid.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def tolerant(user: User) -> APIClient:
-    client = api_as(user)
-    client.raise_request_exception = False
-    return client
 
 
 @dataclass
@@ -55,13 +49,7 @@ class Race:
 
 @pytest.fixture
 def race(world, chief_officer, trustee, partner, competitor) -> Race:
-    ServiceAreaFactory(alliance=world.alliance, name="Debt advice", slug="debt-advice")
-    admin = _platform_admin(world.alliance)
-    for agency in (world.lead, world.partner):
-        agency_update(actor=admin, agency=agency, service_areas=["debt-advice"])
-    network = make_partnership(
-        world.lead, world.partner, name="Debt advice network", areas=("debt-advice",)
-    )
+    network = debt_advice_network(world.lead, world.partner)
     tender = make_tender(
         world.alliance,
         areas=("debt-advice",),

@@ -18,13 +18,16 @@ from bids.models import BidWithdrawal, Declaration, Tender
 from bids.services import outcomes, withdrawals
 from kiaa import audit, barrier
 from kiaa.models import BoardDecision, Notification, Protocol, User
-from kiaa.services.alliances import agency_update
 from partnerships.models import Partnership, Withdrawal
 from partnerships.services import mou
-from tests.factories import ServiceAreaFactory
 from tests.factories.bids import declare, make_tender
 from tests.factories.core import _platform_admin
-from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
+from tests.factories.partnerships import (
+    chief_of,
+    debt_advice_network,
+    draft_mou,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +48,7 @@ class Story:
 @pytest.fixture
 def story(world):
     """Lead Advice and Partner Housing share a debt-advice network with an MoU and papers."""
-    ServiceAreaFactory(alliance=world.alliance, name="Debt advice", slug="debt-advice")
-    admin = _platform_admin(world.alliance)
-    for agency in (world.lead, world.partner):
-        agency_update(actor=admin, agency=agency, service_areas=["debt-advice"])
-    network = make_partnership(
-        world.lead, world.partner, name="Debt advice network", areas=("debt-advice",)
-    )
+    network = debt_advice_network(world.lead, world.partner)
     draft_mou(network)
     lead_chief, partner_chief = chief_of(world.lead), chief_of(world.partner)
     for person in (lead_chief, partner_chief):

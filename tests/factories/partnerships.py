@@ -7,10 +7,11 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kiaa.models import Agency, BoardDecision, Role, User
+from kiaa.services.alliances import agency_update
 from kiaa.services.decisions import decision_vote
 from partnerships.models import Document, Partnership, PartnershipMember
 from partnerships.services import documents, mou, partnerships
-from tests.factories.core import PersonFactory, grant
+from tests.factories.core import PersonFactory, ServiceAreaFactory, _platform_admin, grant
 
 
 def chief_of(agency: Agency) -> User:
@@ -63,6 +64,15 @@ def make_partnership(
     for agency in others:
         join(partnership, agency)
     return partnership
+
+
+def debt_advice_network(lead: Agency, partner: Agency) -> Partnership:
+    """Both agencies offer debt advice (a new service area) and work together in a network."""
+    ServiceAreaFactory(alliance=lead.alliance, name="Debt advice", slug="debt-advice")
+    admin = _platform_admin(lead.alliance)
+    for agency in (lead, partner):
+        agency_update(actor=admin, agency=agency, service_areas=["debt-advice"])
+    return make_partnership(lead, partner, name="Debt advice network", areas=("debt-advice",))
 
 
 def join(partnership: Partnership, agency: Agency, role: str = "partner") -> PartnershipMember:

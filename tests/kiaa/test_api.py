@@ -35,66 +35,38 @@ from kiaa.models import (
     ProtocolVersion,
     Role,
     ServiceArea,
-    User,
 )
 from kiaa.services import alliances, members, protocol
+from tests.api import PERSONAS, api_url, call, is_field_error, row_counts, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.core import PASSWORD, _platform_admin
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider")
 
-
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    """A core API URL in an alliance (by slug); kwargs name the object."""
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
+# What the alliance core API can write, the audit trail included: rows() counts them.
+WRITTEN = (
+    Agency,
+    AgencyServiceArea,
+    ServiceArea,
+    Membership,
+    Invitation,
+    ProtocolVersion,
+    ProtocolAcceptance,
+    AuditEvent,
+    Token,
+)
 
 
 def rows() -> dict[str, int]:
-    """Row counts of everything the alliance core API can write, the audit trail included."""
-    models = (
-        Agency,
-        AgencyServiceArea,
-        ServiceArea,
-        Membership,
-        Invitation,
-        ProtocolVersion,
-        ProtocolAcceptance,
-        AuditEvent,
-        Token,
-    )
-    return {model.__name__: model.objects.count() for model in models}
+    return row_counts(*WRITTEN)
 
 
 def last_event(alliance: Alliance) -> AuditEvent:
     event = AuditEvent.objects.for_alliance(alliance).order_by("-seq").first()
     assert event is not None
     return event
-
-
-def call(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
-    if method == "get":
-        return client.get(url)
-    return getattr(client, method)(url, body or {}, format="json")
-
-
-def tolerant(user: User) -> APIClient:
-    """A client that returns a 500 as a response, so 'never a 500' fails as an assertion."""
-    client = api_as(user)
-    client.raise_request_exception = False
-    return client
-
-
-def is_field_error(body: Any, field: str) -> bool:
-    """API.md: 400 is {"field": ["message"], ...}."""
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get(field), list)
-        and bool(body[field])
-        and all(isinstance(m, str) and m for m in body[field])
-    )
 
 
 @dataclass

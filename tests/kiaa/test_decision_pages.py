@@ -28,7 +28,7 @@ from tests.conftest import World
 from tests.factories import grant
 from tests.factories.bids import draft, make_tender
 from tests.factories.partnerships import board_of, chief_of
-from tests.pages import follow, html, page, signed_in, text
+from tests.pages import assert_refused_on, follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,24 +36,6 @@ NOT_TRUSTEES = ["chief_officer", "partner", "competitor", "arbiter", "admin"]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def error_summary(response: Any) -> str:
-    match = re.search(
-        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
-    )
-    assert match, "the page has no error summary"
-    return unescape(match.group(1))
-
-
-def assert_refused_on(response: Any, field: str | None, message: str | None = None) -> None:
-    assert response.status_code == 400
-    summary = error_summary(response)
-    if field is not None:
-        assert f'href="#id_{field}"' in summary
-        assert f'id="id_{field}"' in html(response)
-    if message is not None:
-        assert message in summary
 
 
 def counts() -> dict[str, Any]:
@@ -493,6 +475,18 @@ def chief_on_the_board(world: World, trustee: User, chief_officer: User) -> User
     return chief_officer
 
 
+def chief_officers_vote(world: World, admin: User, *, may: bool = True) -> None:
+    """The alliance lets chief officers who are trustees vote (or, may=False, keeps them out);
+    consortia still need the board, with a quorum of two."""
+    protocol.protocol_settings_update(
+        actor=admin,
+        alliance=world.alliance,
+        board_approval_kinds=["consortium"],
+        minimum_quorum=2,
+        chief_officers_may_vote=may,
+    )
+
+
 def chief_reason(agency: str = "Lead Advice") -> str:
     return decision_services.EXCLUDED.format(reason=CHIEF_OFFICER_EXCLUDED.format(agency=agency))
 
@@ -532,13 +526,7 @@ def test_a_chief_officers_forged_vote_is_refused_with_the_reason(
 def test_a_chief_officer_on_the_board_votes_where_the_protocol_allows_it(
     client: Client, world: World, admin: User, chief_on_the_board: User
 ):
-    protocol.protocol_settings_update(
-        actor=admin,
-        alliance=world.alliance,
-        board_approval_kinds=["consortium"],
-        minimum_quorum=2,
-        chief_officers_may_vote=True,
-    )
+    chief_officers_vote(world, admin)
     question = ask_to_lead(world, "Debt Consortium")
     signed_in(client, chief_on_the_board)
     shown = client.get(page("decision-detail", pk=question.pk))
@@ -552,13 +540,7 @@ def test_a_chief_officer_on_the_board_votes_where_the_protocol_allows_it(
 def test_standing_orders_keep_the_chief_officer_out_even_where_the_protocol_lets_them_vote(
     client: Client, world: World, admin: User, chief_on_the_board: User
 ):
-    protocol.protocol_settings_update(
-        actor=admin,
-        alliance=world.alliance,
-        board_approval_kinds=["consortium"],
-        minimum_quorum=2,
-        chief_officers_may_vote=True,
-    )
+    chief_officers_vote(world, admin)
     protocol.standing_orders_update(
         actor=chief_on_the_board,
         agency=world.lead,
@@ -574,26 +556,14 @@ def test_standing_orders_keep_the_chief_officer_out_even_where_the_protocol_lets
 def test_votes_of_trustees_who_may_no_longer_vote_do_not_count_towards_the_quorum(
     client: Client, world: World, admin: User, chief_on_the_board: User, trustee: User
 ):
-    protocol.protocol_settings_update(
-        actor=admin,
-        alliance=world.alliance,
-        board_approval_kinds=["consortium"],
-        minimum_quorum=2,
-        chief_officers_may_vote=True,
-    )
+    chief_officers_vote(world, admin)
     question = ask_to_lead(world, "Debt Consortium")
     decision_services.decision_vote(actor=chief_on_the_board, decision=question, choice="approve")
     signed_in(client, trustee)
     shown = html(client.get(page("decision-detail", pk=question.pk)))
     assert '<dd id="still-needed">1</dd>' in shown
     # The alliance now keeps chief officers out: their approval no longer counts.
-    protocol.protocol_settings_update(
-        actor=admin,
-        alliance=world.alliance,
-        board_approval_kinds=["consortium"],
-        minimum_quorum=2,
-        chief_officers_may_vote=False,
-    )
+    chief_officers_vote(world, admin, may=False)
     shown = html(client.get(page("decision-detail", pk=question.pk)))
     assert '<dd id="still-needed">2</dd>' in shown
 

@@ -20,6 +20,7 @@ from kiaa.services import decisions, protocol
 from kiaa.services.decisions import decision_vote
 from partnerships.models import Partnership, PartnershipMember
 from partnerships.services import partnerships
+from tests.api import PERSONAS, api_url, row_counts, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, grant
 from tests.factories.bids import draft, make_tender
@@ -27,22 +28,12 @@ from tests.factories.partnerships import board_of, chief_of, make_partnership
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider")
 
-
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
+WRITTEN = (BoardDecision, BoardVote, PartnershipMember, AuditEvent)
 
 
 def rows() -> dict[str, int]:
-    models = (BoardDecision, BoardVote, PartnershipMember, AuditEvent)
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def tolerant(user: User) -> APIClient:
-    client = api_as(user)
-    client.raise_request_exception = False
-    return client
+    return row_counts(*WRITTEN)
 
 
 def ask_to_join(partnership: Partnership, agency: Any) -> BoardDecision:

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from kiaa.models import Agency, Notification, Role, User
 from kiaa.services.notifications import notify
+from tests.api import api_url
 from tests.conftest import World, api_as
 from tests.factories import grant
-from tests.pages import follow, html, page, signed_in, text
+from tests.pages import follow, html, main_nav, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +43,6 @@ def tell(
         roles=roles,
     )
     return made[0]
-
-
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
-
-
-def main_nav(response: Any) -> str:
-    match = re.search(r'<nav aria-label="Main"[^>]*>(.*?)</nav>', html(response), re.S)
-    assert match, "the page has no main navigation"
-    return match.group(1)
 
 
 def titles(response: Any) -> list[str]:

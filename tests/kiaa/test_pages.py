@@ -32,10 +32,11 @@ from kiaa.models import (
 )
 from kiaa.services import alliances, members, protocol
 from kiaa.tenancy import session_agency_key
+from tests.api import row_counts
 from tests.conftest import World
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.core import PASSWORD
-from tests.pages import follow, html, page, signed_in
+from tests.pages import assert_refused_on, error_summary, follow, html, main_nav, page, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,31 +47,6 @@ PRINCIPLES = "Decisions follow the best service for local people.\nPartnership i
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def main_nav(response: Any) -> str:
-    match = re.search(r'<nav aria-label="Main"[^>]*>(.*?)</nav>', html(response), re.S)
-    assert match, "the page has no main navigation"
-    return match.group(1)
-
-
-def error_summary(response: Any) -> str:
-    """The error summary's inner HTML, after checking it is announced and at the top."""
-    match = re.search(
-        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
-    )
-    assert match, "the page has no error summary"
-    return match.group(1)
-
-
-def assert_refused_on(response: Any, field: str, message: str | None = None) -> None:
-    """400, an error summary linking to the field, and the field really is on the page."""
-    assert response.status_code == 400
-    summary = error_summary(response)
-    assert f'href="#id_{field}"' in summary
-    assert f'id="id_{field}"' in html(response)
-    if message is not None:
-        assert message in summary
 
 
 def options(response: Any, name: str) -> list[str]:
@@ -93,20 +69,22 @@ def table_rows(content: str) -> list[list[str]]:
     ]
 
 
+# Every table a page in this file could write to: counts() counts their rows.
+WRITTEN = (
+    Agency,
+    AgencyServiceArea,
+    AuditEvent,
+    Invitation,
+    Membership,
+    ProtocolAcceptance,
+    ProtocolVersion,
+    ServiceArea,
+    User,
+)
+
+
 def counts() -> dict[str, int]:
-    """Row counts of every table a page in this file could write to."""
-    tables = (
-        Agency,
-        AgencyServiceArea,
-        AuditEvent,
-        Invitation,
-        Membership,
-        ProtocolAcceptance,
-        ProtocolVersion,
-        ServiceArea,
-        User,
-    )
-    return {model.__name__: model.objects.count() for model in tables}
+    return row_counts(*WRITTEN)
 
 
 def agency_data(**overrides: Any) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from kiaa.decisions import ORDERS_MINIMUM
 from kiaa.models import AuditEvent, BoardDecision, StandingOrders, User
@@ -24,14 +23,14 @@ from kiaa.services.protocol import (
     standing_orders_update,
 )
 from partnerships.services import partnerships
+from tests.api import PERSONAS, api_url
 from tests.conftest import World, api_as
 from tests.factories.core import _platform_admin
 from tests.factories.partnerships import board_of, chief_of
-from tests.pages import follow, html, page, signed_in, text
+from tests.pages import error_summary, follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider")
 # Lead Advice's own chief officer and trustee, and the alliance admin, set its standing orders;
 # other members may read them (403 to change them); the outsider finds nothing (404).
 # fmt: off
@@ -44,10 +43,6 @@ API_WRITE_EXPECTED = (200,   200,    403,    403,       403,    200,  404)
 GOOD = {"minimum_votes": "3", "full_board_above": "250000", "bar_chief_officers": "on"}
 
 
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
-
-
 def rows() -> dict[str, Any]:
     return {
         "orders": list(
@@ -57,14 +52,6 @@ def rows() -> dict[str, Any]:
         ),
         "AuditEvent": AuditEvent.objects.count(),
     }
-
-
-def error_summary(response: Any) -> str:
-    match = re.search(
-        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
-    )
-    assert match, "the page has no error summary"
-    return unescape(match.group(1))
 
 
 def orders_section(response: Any) -> str:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from kiaa.api.base import UNHELD_AGENCY
@@ -32,18 +31,14 @@ from partnerships.models import (
     Withdrawal,
 )
 from partnerships.services import mou, partnerships, withdrawals
+from tests.api import PERSONAS, api_url, call, is_field_error, row_counts, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.partnerships import board_of, chief_of, draft_mou, join, make_partnership
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin", "outsider")
 ITEMS = DueDiligenceCheck.Item.values
-
-
-def api_url(name: str, alliance: str = "home", **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": alliance, **kwargs})
 
 
 def member_url(action: str, partnership: Partnership, agency: Agency) -> str:
@@ -52,45 +47,24 @@ def member_url(action: str, partnership: Partnership, agency: Agency) -> str:
     )
 
 
+# What this API can write, the audit trail included: rows() counts them.
+WRITTEN = (
+    Partnership,
+    PartnershipMember,
+    PartnershipServiceArea,
+    DueDiligenceCheck,
+    MouVersion,
+    MouSignature,
+    ConfidentialityAcknowledgement,
+    Withdrawal,
+    BoardDecision,
+    BoardVote,
+    AuditEvent,
+)
+
+
 def rows() -> dict[str, int]:
-    """Row counts of everything this API can write, the audit trail included."""
-    models = (
-        Partnership,
-        PartnershipMember,
-        PartnershipServiceArea,
-        DueDiligenceCheck,
-        MouVersion,
-        MouSignature,
-        ConfidentialityAcknowledgement,
-        Withdrawal,
-        BoardDecision,
-        BoardVote,
-        AuditEvent,
-    )
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def call(client: APIClient, method: str, url: str, body: Any = None, **extra: Any) -> Any:
-    if method == "get":
-        return client.get(url, **extra)
-    return getattr(client, method)(url, body if body is not None else {}, format="json", **extra)
-
-
-def tolerant(user: User) -> APIClient:
-    """A client that returns a 500 as a response, so 'never a 500' fails as an assertion."""
-    client = api_as(user)
-    client.raise_request_exception = False
-    return client
-
-
-def is_field_error(body: Any, field: str) -> bool:
-    """API.md: 400 is {"field": ["message"], ...}."""
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get(field), list)
-        and bool(body[field])
-        and all(isinstance(m, str) and m for m in body[field])
-    )
+    return row_counts(*WRITTEN)
 
 
 def statuses(partnership: Partnership) -> dict[int, str]:

@@ -25,13 +25,14 @@ from partnerships import files
 from partnerships.api.documents import NO_AGENCY
 from partnerships.models import BarrierAttempt, Document, DocumentAccess
 from partnerships.services import documents, mou, withdrawals
+from tests.api import api_url
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, grant
 from tests.factories.partnerships import PDF, chief_of, draft_mou, make_partnership, upload
+from tests.pages import SLUG, html, page
 
 pytestmark = pytest.mark.django_db
 
-SLUG = "home"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 API_FIELDS = {
     "id",
@@ -50,22 +51,11 @@ API_FIELDS = {
 # ----------------------------------------------------------------------------- helpers
 
 
-def page(name: str, **kwargs: Any) -> str:
-    return reverse(name, kwargs={"alliance_slug": SLUG, **kwargs})
-
-
-def api_url(name: str, **kwargs: Any) -> str:
-    return reverse(f"api:{name}", kwargs={"alliance_slug": SLUG, **kwargs})
-
-
 def signed_in(user: User) -> Client:
+    """A fresh client signed in as the person (unlike tests.pages, which signs in a given one)."""
     client = Client()
     client.force_login(user)
     return client
-
-
-def html(response: Any) -> str:
-    return response.content.decode()
 
 
 def field_error(response: Any, field: str) -> str:

@@ -29,6 +29,7 @@ from partnerships.models import (
     Withdrawal,
 )
 from partnerships.services import mou, partnerships, withdrawals
+from tests.api import row_counts
 from tests.conftest import World
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.partnerships import (
@@ -38,7 +39,7 @@ from tests.factories.partnerships import (
     join,
     make_partnership,
 )
-from tests.pages import follow, html, page, signed_in, text
+from tests.pages import assert_refused_on, follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -49,41 +50,24 @@ Status = PartnershipMember.Status
 # ----------------------------------------------------------------------------- helpers
 
 
-def error_summary(response: Any) -> str:
-    match = re.search(
-        r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', html(response), re.S
-    )
-    assert match, "the page has no error summary"
-    return match.group(1)
-
-
-def assert_refused_on(response: Any, field: str | None, message: str | None = None) -> None:
-    """400 and an error summary; linking to the field when the refusal names one."""
-    assert response.status_code == 400
-    summary = error_summary(response)
-    if field is not None:
-        assert f'href="#id_{field}"' in summary
-        assert f'id="id_{field}"' in html(response)
-    if message is not None:
-        assert message in summary
+# Every table these pages could write to: counts() counts their rows.
+WRITTEN = (
+    AuditEvent,
+    BoardDecision,
+    BoardVote,
+    ConfidentialityAcknowledgement,
+    DueDiligenceCheck,
+    MouSignature,
+    MouVersion,
+    Partnership,
+    PartnershipMember,
+    PartnershipServiceArea,
+    Withdrawal,
+)
 
 
 def counts() -> dict[str, int]:
-    """Row counts of every table these pages could write to."""
-    tables = (
-        AuditEvent,
-        BoardDecision,
-        BoardVote,
-        ConfidentialityAcknowledgement,
-        DueDiligenceCheck,
-        MouSignature,
-        MouVersion,
-        Partnership,
-        PartnershipMember,
-        PartnershipServiceArea,
-        Withdrawal,
-    )
-    return {model.__name__: model.objects.count() for model in tables}
+    return row_counts(*WRITTEN)
 
 
 def status_of(partnership: Partnership, agency: Agency) -> str:
