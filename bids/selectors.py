@@ -25,14 +25,13 @@ from bids.models import (
     TupeReceipt,
     TupeRelease,
 )
-from bids.snapshot import snapshot, snapshots
+from bids.snapshot import bid_team, snapshot, snapshots
 from kiaa import barrier
 from kiaa.models import Alliance, BoardDecision, Role, ServiceArea, User
 from kiaa.permissions import roles_of
 from partnerships.models import Document, Withdrawal
 
 # The subject under which a declaration goes to its board (bids.services.declarations.SUBJECT).
-DECLARATION_SUBJECT = "bids.declaration"
 
 
 def _pk(pk: Any, what: str) -> str:
@@ -213,7 +212,7 @@ def board_question_for(
     """
     return (
         BoardDecision.objects.for_alliance(alliance)
-        .filter(subject_type=DECLARATION_SUBJECT, subject_id=declaration.pk)
+        .filter(subject_type=Declaration._meta.label_lower, subject_id=declaration.pk)
         .select_related("agency")
         .prefetch_related("votes")
         .order_by("-opened_at", "-pk")
@@ -280,11 +279,4 @@ def withdrawals_needed_for(*, person: User, declaration: Declaration) -> list[st
 
 def bid_team_for(*, person: User, alliance: Alliance, declaration: Declaration) -> set[int]:
     """The agencies in the declaration's bid: its lead (or sole bidder) and confirmed partners."""
-    lead_id = declaration.lead_declaration_id or declaration.pk
-    lead_agency = declaration.lead_declaration.agency_id if declaration.lead_declaration else None
-    confirmed = (
-        NamedPartner.objects.for_alliance(alliance)
-        .filter(declaration_id=lead_id, status=NamedPartner.Status.CONFIRMED)
-        .values_list("agency_id", flat=True)
-    )
-    return {lead_agency or declaration.agency_id, *confirmed}
+    return bid_team(declaration)

@@ -76,6 +76,16 @@ def snapshot(tender: Tender) -> rules.Snapshot:
     return snapshots([tender])[tender.pk]
 
 
+def bid_team(declaration: Declaration) -> set[int]:
+    """The agencies of the bid a declaration is part of: its lead (or sole bidder) and the
+    named partners who confirmed (`rules.team`, read straight from the two tables)."""
+    lead = declaration.lead_declaration or declaration
+    confirmed = NamedPartner.objects.filter(
+        declaration=lead, status=NamedPartner.Status.CONFIRMED
+    ).values_list("agency_id", flat=True)
+    return {lead.agency_id, *confirmed}
+
+
 def _context(alliance_id: int, agencies: set[int]) -> dict[str, Any]:
     """The agencies' names, service areas, boards and partnerships (one alliance)."""
     names = dict(Agency.objects.filter(alliance_id=alliance_id).values_list("pk", "name"))

@@ -13,10 +13,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from bids import permissions as can
-from bids import rules
 from bids.models import Declaration
 from bids.services import declarations, papers, tenders
-from bids.snapshot import snapshot
+from bids.snapshot import bid_team
 from kiaa.models import Role
 from kiaa.permissions import can_vote_on
 from kiaa.services.decisions import NOT_A_TRUSTEE
@@ -73,12 +72,6 @@ class DecidedByTheAgency(BasePermission):
             self.message = papers.NOT_IN_TEAM
             return can.can_share_bid_papers(roles, bid_team(declaration))
         return can.can_manage_declaration(roles, declaration)
-
-
-def bid_team(declaration: Declaration) -> frozenset[int]:
-    """The agencies of the bid the declaration is part of (its lead and confirmed partners)."""
-    lead = declaration.lead_declaration_id or declaration.pk
-    return rules.team(snapshot(declaration.tender), lead)
 
 
 class RecordedByChiefOfficers(BasePermission):

@@ -30,7 +30,7 @@ from kiaa.services.notifications import notify
 
 Status = Declaration.Status
 Capacity = Declaration.Capacity
-SUBJECT = "bids.declaration"
+SUBJECT = Declaration._meta.label_lower  # as decision_open names its subject
 
 NOT_YOUR_AGENCY = "Only the agency's chief officer can declare or answer for its bids."
 OTHER_ALLIANCE = "That agency is not in this alliance."

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from bids import permissions as can
-from bids import rules
 from bids.links import tender_url
 from bids.models import Declaration, Tender, TenderPaper, TupeReceipt, TupeRelease
-from bids.snapshot import snapshot
+from bids.snapshot import bid_team
 from kiaa import audit, barrier
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, User
@@ -56,9 +55,7 @@ def bid_paper_upload(
     roles = roles_of(actor, declaration.alliance)
     if agency.pk not in roles.agency_ids:
         raise DomainError(NOT_YOUR_AGENCY, Code.FORBIDDEN, field="agency")
-    lead = declaration.lead_declaration or declaration
-    team = rules.team(snapshot(declaration.tender), lead.pk)
-    if agency.pk not in team or not can.can_share_bid_papers(roles, [agency.pk]):
+    if agency.pk not in bid_team(declaration) or not can.can_share_bid_papers(roles, [agency.pk]):
         raise DomainError(NOT_IN_TEAM, Code.FORBIDDEN)
     if declaration.status not in (*Declaration.LIVE, Declaration.Status.WON):
         status = declaration.get_status_display().lower()

@@ -78,7 +78,7 @@ def tender_register(
 ) -> Tender:
     """Put an opportunity on the register, open for declarations."""
     roles = roles_of(actor, alliance)
-    if not (can.can_register_tender(roles) or (ocid and can.can_manage_tender(roles))):
+    if not can.can_register_tender(roles):
         raise DomainError(NOT_ALLOWED, Code.FORBIDDEN)
     validate(alliance, details)
     areas = service_areas_named(alliance, service_areas)
