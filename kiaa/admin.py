@@ -148,3 +148,31 @@ class StandingOrdersAdmin(TenantAdmin):
 class NotificationAdmin(TenantAdmin):
     list_display = ["title", "recipient", "verb", "created_at", "read_at", "emailed_at"]
     list_filter = ["alliance", "verb"]
+
+
+@admin.register(models.ReminderSent)
+class ReminderSentAdmin(TenantAdmin):
+    list_display = ["key", "stage", "due_at", "recipient", "sent_at", "alliance"]
+
+
+@admin.register(models.CalendarFeed)
+class CalendarFeedAdmin(TenantAdmin):
+    list_display = ["person", "alliance", "created_at", "revoked_at", "last_used_at"]
+    exclude = ["digest"]
+
+
+class OperatorsOnly(ReadOnlyAdmin):
+    """Machinery of every alliance at once: for the people who run the service."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+@admin.register(models.OutboxMessage)
+class OutboxMessageAdmin(OperatorsOnly):
+    list_display = ["task", "created_at", "published_at", "attempts", "done_at"]
+
+
+@admin.register(models.ScheduledRun)
+class ScheduledRunAdmin(OperatorsOnly):
+    list_display = ["job", "tick", "started_at"]

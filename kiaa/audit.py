@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from kiaa import watch
 from kiaa.models import Agency, Alliance, AuditEvent, AuditHead, User
 
 GENESIS_HASH = "0" * 64
@@ -90,6 +91,16 @@ def record(
     event.save()
     head.last_seq, head.last_hash = event.seq, event.hash
     head.save(update_fields=["last_seq", "last_hash"])
+    watch.changed(
+        watch.Change(
+            alliance_id=alliance.pk,
+            verb=verb,
+            target_type=event.target_type,
+            target_id=target.pk,
+            agency_id=event.agency_id,
+            payload=event.payload,
+        )
+    )
     return event
 
 

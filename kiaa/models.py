@@ -8,10 +8,21 @@ from django.db.models.functions import Lower
 from kiaa.querysets import TenantQuerySet
 
 
+class EmailFrequency(models.TextChoices):
+    """How a person wants their notifications by email (they always see them in the app)."""
+
+    IMMEDIATE = "immediate", "As they happen"
+    DAILY = "daily", "One daily digest"
+    NEVER = "never", "Never: in the app only"
+
+
 class User(AbstractUser):
     """A person. What they may do comes from their memberships, which are per alliance."""
 
     email = models.EmailField("email address", unique=True)
+    email_frequency = models.CharField(
+        max_length=10, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE
+    )
 
     REQUIRED_FIELDS = ["email"]
 
@@ -260,6 +271,13 @@ class Protocol(TenantModel):
     chief_officers_may_vote = models.BooleanField(default=False)
     # Days a bidder's withdrawals last after the contract is awarded.
     withdrawal_grace_days = models.PositiveSmallIntegerField(default=14)
+    # Days after an award by which each partner named in the winning bid should have an
+    # allocation; after that the partner was "bid candy".
+    allocation_due_days = models.PositiveSmallIntegerField(default=60)
+    # Days a member has to sign a partnership's current MoU before it is a breach.
+    mou_signature_days = models.PositiveSmallIntegerField(default=30)
+    # Days before a due date that people are reminded of it.
+    reminder_days = models.PositiveSmallIntegerField(default=7)
 
     class Meta:
         constraints = [
@@ -494,3 +512,90 @@ class BoardVote(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.trustee} voted {self.choice}"
+
+
+class ReminderSent(TenantModel):
+    """That one person was reminded of one due date at one stage, so they never are twice."""
+
+    class Stage(models.TextChoices):
+        UPCOMING = "upcoming", "Upcoming"
+        OVERDUE = "overdue", "Overdue"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)  # what is due, e.g. "tender:12:submission"
+    due_at = models.DateTimeField()  # a moved date is a new due date, reminded afresh
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "key", "due_at", "stage", "recipient"],
+                name="reminder_sent_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.stage}) to {self.recipient_id}"
+
+
+class CalendarFeed(TenantModel):
+    """A person's secret calendar address for one alliance; revoked, it serves nothing."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feeds")
+    # SHA-256 of the secret: the address is shown once, and a copied table leaks nothing.
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "person"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_calendar_feed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.person_id}"
+
+
+class OutboxMessage(models.Model):
+    """A task to run, written in the transaction that asked for it.
+
+    The broker may be down when the transaction commits; the relay hands pending messages
+    to Celery until one has run (DESIGN.md: the database is the source of truth).
+    """
+
+    task = models.CharField(max_length=120)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(done_at__isnull=True), name="outbox_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class ScheduledRun(models.Model):
+    """One periodic job's run for one tick of its schedule: a restarted beat cannot repeat it."""
+
+    job = models.CharField(max_length=120)
+    tick = models.DateTimeField()
+    started_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "tick"], name="one_run_per_tick")]
+
+    def __str__(self) -> str:
+        return f"{self.job} at {self.tick:%Y-%m-%d %H:%M}"

@@ -1,14 +1,39 @@
-"""Celery tasks of the alliance core: thin wrappers that take ids and call one service."""
+"""Celery tasks of the alliance core: thin wrappers that take ids and call one service.
+
+Periodic tasks take `job` from beat and run once per tick of their schedule (kiaa/schedule.py).
+"""
 
 import logging
 
 from celery import shared_task
 
-from kiaa import audit, barrier
+from kiaa import audit, barrier, outbox
 from kiaa.models import Alliance
+from kiaa.schedule import once_per_tick
 from kiaa.services import members, notifications
 
 logger = logging.getLogger(__name__)
+
+
+# Acknowledged late (settings), so a worker killed mid-run leaves the message to run again; the
+# work and the message's "done" commit together, so it takes effect once. Failures retry a few
+# times with growing waits, then the relay tries again later.
+@shared_task(
+    autoretry_for=(Exception,),
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def outbox_run(message_id: int) -> bool:
+    return outbox.run(message_id)
+
+
+@shared_task
+@once_per_tick
+def outbox_relay() -> int:
+    """Hand the broker what never reached it, or was lost by it."""
+    return outbox.relay()
 
 
 @shared_task
@@ -17,6 +42,7 @@ def invitation_send(invitation_id: int) -> None:
 
 
 @shared_task
+@once_per_tick
 def audit_verify_all() -> int:
     """Nightly: prove every alliance's chain; each broken one is logged as an error."""
     broken = audit.verify_all()
@@ -26,6 +52,7 @@ def audit_verify_all() -> int:
 
 
 @shared_task
+@once_per_tick
 def barrier_reconcile_all() -> dict[str, int]:
     """Periodic catch-up: bring every alliance's document permissions to the facts.
 

@@ -207,6 +207,8 @@ class MouVersion(TenantModel):
     # Each member's contribution to shared costs, in pence (consortia share costs equally).
     contribution_pence = models.PositiveBigIntegerField()
     exclusive = models.BooleanField(default=True)
+    # When the members agreed to look at the MoU again (reminded, and on their calendars).
+    review_due_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kiaa import audit
+from kiaa import audit, outbox
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, Invitation, Membership, Role, User
 from kiaa.permissions import can_invite, roles_of
@@ -146,9 +146,7 @@ def invitation_create(
         agency=agency,
         payload={"email": email, "role": role},
     )
-    from kiaa.tasks import invitation_send
-
-    transaction.on_commit(lambda: invitation_send.delay(invitation.pk))
+    outbox.enqueue("kiaa.tasks.invitation_send", invitation_id=invitation.pk)
     return invitation
 
 

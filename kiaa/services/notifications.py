@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from kiaa import outbox
 from kiaa.errors import DomainError
 from kiaa.models import Agency, Alliance, Membership, Notification, Role, User
 
@@ -41,6 +42,38 @@ def notify(
         .distinct()
         .order_by("agency_id", "user_id")
     )
+    return _create(alliance, list(people), verb=verb, title=title, body=body, url=url)
+
+
+def notify_people(
+    *,
+    alliance: Alliance,
+    people: Iterable[User | int],
+    verb: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    agency: Agency | None = None,
+) -> list[Notification]:
+    """Notify these people (a reminder of their own vote, say), in the caller's transaction."""
+    ids = sorted({p if isinstance(p, int) else p.pk for p in people})
+    agency_id = agency.pk if agency is not None else None
+    pairs = [(user_id, agency_id) for user_id in ids]
+    return _create(alliance, pairs, verb=verb, title=title, body=body, url=url)
+
+
+def _create(
+    alliance: Alliance,
+    people: list[tuple[int, int | None]],
+    *,
+    verb: str,
+    title: str,
+    body: str,
+    url: str,
+) -> list[Notification]:
+    """The in-app notifications, and an email task that runs after the commit."""
+    if not people:
+        return []
     now = timezone.now()
     created = Notification.objects.bulk_create(
         Notification(
@@ -57,9 +90,7 @@ def notify(
     )
     ids = [n.pk for n in created]
     if ids:
-        from kiaa.tasks import notifications_email
-
-        transaction.on_commit(lambda: notifications_email.delay(ids))
+        outbox.enqueue("kiaa.tasks.notifications_email", ids=ids)
     return created
 
 

@@ -149,6 +149,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# How often the periodic jobs run (kiaa/schedule.py), in seconds.
+SCHEDULE_EVERY = {
+    name: timedelta(seconds=env.int(f"SCHEDULE_{name.upper()}_SECONDS", default=seconds))
+    for name, seconds in {
+        "barrier": 600,
+        "outbox": 60,
+        "withdrawals": 300,
+        "breaches": 900,
+        "reminders": 3600,
+    }.items()
+}
+# The local hour the daily notification digests go out.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
