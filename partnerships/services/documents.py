@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from kiaa import audit, barrier
+from kiaa import audit, barrier, watch
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, User
 from kiaa.permissions import roles_of
@@ -194,7 +194,7 @@ def document_access_record(
     `agency` is the one the person is acting for (pages and API know it); without it, one of
     the person's agencies is logged.
     """
-    return DocumentAccess.objects.create(
+    access = DocumentAccess.objects.create(
         alliance_id=document.alliance_id,
         document=document,
         person=person,
@@ -203,6 +203,19 @@ def document_access_record(
         channel=channel,
         at=timezone.now(),
     )
+    if document.partnership_id is not None:
+        # Partnership working while withdrawn is a breach; the detectors' watcher decides.
+        watch.changed(
+            watch.Change(
+                alliance_id=document.alliance_id,
+                verb="document.opened",
+                target_type=document._meta.label_lower,
+                target_id=document.pk,
+                agency_id=access.agency_id,
+                payload={"partnership": document.partnership_id},
+            )
+        )
+    return access
 
 
 @transaction.atomic

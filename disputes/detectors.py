@@ -1,0 +1,272 @@
+"""Breach detectors: each reads the facts of one alliance and says which breaches exist now.
+
+The bid detectors live in `disputes/bid_detectors.py`; the partnership, paper and alliance
+ones here, with the registry of all of them (DETECTORS) that the breach service runs.
+
+Some situations are history (a late declaration stays late); others are a state that can be
+put right (an MoU signed late). Only the second kind are `ongoing`: when such a situation no
+longer holds, its breach is marked cleared, never closed; the review decides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.utils import timezone
+
+from bids.models import BidWithdrawal
+from disputes.bid_detectors import bid_candy, late_declaration, rival_consortia, undeclared_bid
+from disputes.findings import EVERYTHING, Detector, Finding, Scope, midnight, when, within
+from disputes.models import Breach
+from kiaa.models import Alliance, Protocol, ProtocolVersion
+from partnerships.models import (
+    BarrierAttempt,
+    Document,
+    DocumentAccess,
+    MouSignature,
+    MouVersion,
+    Partnership,
+    PartnershipMember,
+    Withdrawal,
+)
+
+__all__ = ["DETECTORS", "EVERYTHING", "Finding", "Scope"]
+
+Kind = Breach.Kind
+# The most activity rows one breach's evidence lists; the counts are always complete.
+EVIDENCE_ROWS = 20
+
+# -- Partnerships ---------------------------------------------------------------------------
+
+
+def worked_during_withdrawal(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
+    """An agency kept working in a partnership it had withdrawn from to compete (clause 5)."""
+    withdrawals = list(
+        within(Withdrawal.objects.for_alliance(alliance), "partnership_id", scope.partnerships)
+        .select_related("agency", "partnership")
+        .order_by("pk")
+    )
+    if not withdrawals:
+        return
+    activity = _activity(alliance, withdrawals)
+    tenders = dict(
+        BidWithdrawal.objects.filter(withdrawal__in=withdrawals).values_list(
+            "withdrawal_id", "tender__reference"
+        )
+    )
+    for w in withdrawals:
+        rows = sorted(activity.get(w.pk, []))
+        if not rows:
+            continue
+        counts: dict[str, int] = defaultdict(int)
+        for _, what in rows:
+            counts[what.split(":")[0]] += 1
+        bid = f" to bid for {tenders[w.pk]}" if w.pk in tenders else ""
+        yield Finding(
+            Kind.WORKED_DURING_WITHDRAWAL,
+            f"withdrawal:{w.pk}",
+            f"{w.agency.name} worked in {w.partnership.name} while withdrawn from it{bid} "
+            f"({len(rows)} time{'s' if len(rows) != 1 else ''}).",
+            rows[0][0],
+            agency_id=w.agency_id,
+            partnership_id=w.partnership_id,
+            evidence={
+                "withdrawal_started": w.starts_at.isoformat(),
+                "counts": dict(sorted(counts.items())),
+                "details": [f"{when(at)}: {what.split(':', 1)[1]}" for at, what in rows][
+                    :EVIDENCE_ROWS
+                ],
+            },
+        )
+
+
+def _activity(
+    alliance: Alliance, withdrawals: list[Withdrawal]
+) -> dict[int, list[tuple[datetime, str]]]:
+    """Each withdrawal's activity by its agency in its partnership while it was in force."""
+    found: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    pairs = {(w.partnership_id, w.agency_id) for w in withdrawals}
+    partnership_ids = {p for p, _ in pairs}
+    start = min(w.starts_at for w in withdrawals)
+    uploads = Document.objects.for_alliance(alliance).filter(
+        partnership_id__in=partnership_ids, created_at__gte=start
+    )
+    opened = DocumentAccess.objects.for_alliance(alliance).filter(
+        document__partnership_id__in=partnership_ids, at__gte=start
+    )
+    signed = MouSignature.objects.for_alliance(alliance).filter(
+        version__partnership_id__in=partnership_ids, signed_at__gte=start
+    )
+    edited = MouVersion.objects.for_alliance(alliance).filter(
+        partnership_id__in=partnership_ids, created_at__gte=start
+    )
+    events = [
+        (p, a, at, f"upload:uploaded “{title}”")
+        for p, a, at, title in uploads.values_list(
+            "partnership_id", "owner_agency_id", "created_at", "title"
+        )
+    ]
+    events += [
+        (p, a, at, f"{action}:{action} “{title}”")
+        for p, a, at, action, title in opened.values_list(
+            "document__partnership_id", "agency_id", "at", "action", "document__title"
+        )
+    ]
+    events += [
+        (p, a, at, f"mou_signature:signed MoU version {n}")
+        for p, a, at, n in signed.values_list(
+            "version__partnership_id", "agency_id", "signed_at", "version__number"
+        )
+    ]
+    events += [
+        (p, a, at, f"mou_edit:edited the MoU (version {n})")
+        for p, a, at, n in edited.values_list(
+            "partnership_id", "partnership__lead_agency_id", "created_at", "number"
+        )
+    ]
+    for partnership_id, agency_id, at, what in events:
+        if (partnership_id, agency_id) not in pairs:
+            continue
+        for w in withdrawals:
+            if (w.partnership_id, w.agency_id) == (partnership_id, agency_id) and _during(w, at):
+                found[w.pk].append((at, what))
+    return found
+
+
+def _during(withdrawal: Withdrawal, at: datetime) -> bool:
+    return withdrawal.starts_at <= at and (withdrawal.ends_at is None or at < withdrawal.ends_at)
+
+
+def mou_unsigned(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
+    """A member has not signed the partnership's current MoU within the protocol's days."""
+    days = Protocol.objects.values_list("mou_signature_days", flat=True).get(alliance=alliance)
+    partnerships = within(
+        Partnership.objects.for_alliance(alliance).exclude(status=Partnership.Status.DISSOLVED),
+        "pk",
+        scope.partnerships,
+    )
+    latest = MouVersion.objects.filter(partnership_id=OuterRef("partnership_id")).order_by(
+        "-number"
+    )
+    current = {
+        v.partnership_id: v
+        for v in MouVersion.objects.filter(
+            partnership__in=partnerships, number=Subquery(latest.values("number")[:1])
+        )
+    }
+    signed = set(
+        MouSignature.objects.filter(version__in=[v.pk for v in current.values()]).values_list(
+            "version_id", "agency_id"
+        )
+    )
+    members = (
+        PartnershipMember.objects.filter(
+            partnership_id__in=current, status=PartnershipMember.Status.ACTIVE
+        )
+        .select_related("agency", "partnership")
+        .order_by("pk")
+    )
+    for member in members:
+        version = current[member.partnership_id]
+        since = max(version.created_at, member.joined_at or version.created_at)
+        due = since + timedelta(days=days)
+        if due > now or (version.pk, member.agency_id) in signed:
+            continue
+        yield Finding(
+            Kind.MOU_UNSIGNED,
+            f"mou:{version.pk}:agency:{member.agency_id}",
+            f"{member.agency.name} has not signed version {version.number} of the "
+            f"{member.partnership.name} MoU, due by {when(due)}.",
+            due,
+            agency_id=member.agency_id,
+            partnership_id=member.partnership_id,
+            evidence={"version": version.number, "due": due.isoformat(), "days": days},
+        )
+
+
+# -- Papers and the alliance ---------------------------------------------------------------
+
+
+def barrier_access_attempt(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
+    """Someone asked for a paper the information barrier hides from them (clause 5)."""
+    attempts = (
+        within(BarrierAttempt.objects.for_alliance(alliance), "document_id", scope.documents)
+        .values("agency_id", "agency__name", "document_id", "document__partnership_id")
+        .annotate(times=Count("pk"), first=Min("at"), last=Max("at"))
+        .order_by("document_id", "agency_id")
+    )
+    people = _attempt_people(alliance, scope)
+    for row in attempts:
+        agency_id, document_id = row["agency_id"], row["document_id"]
+        who = row["agency__name"] or "A person with no agency role"
+        # The paper's title stays out: it is hidden from the very people who will read this.
+        yield Finding(
+            Kind.BARRIER_ACCESS_ATTEMPT,
+            f"attempt:{agency_id or 'none'}:{document_id}",
+            f"{who} tried to open paper #{document_id}, which the information barrier hides "
+            f"from them ({row['times']} time{'s' if row['times'] != 1 else ''}).",
+            row["first"],
+            agency_id=agency_id,
+            partnership_id=row["document__partnership_id"],
+            evidence={
+                "document": document_id,
+                "attempts": row["times"],
+                "first": row["first"].isoformat(),
+                "last": row["last"].isoformat(),
+                "people": people.get((agency_id, document_id), []),
+            },
+        )
+
+
+def _attempt_people(alliance: Alliance, scope: Scope) -> dict[tuple[int | None, int], list[str]]:
+    rows = (
+        within(BarrierAttempt.objects.for_alliance(alliance), "document_id", scope.documents)
+        .values_list("agency_id", "document_id", "person__username", "channel", "action")
+        .distinct()
+        .order_by("person__username")
+    )
+    people: dict[tuple[int | None, int], list[str]] = defaultdict(list)
+    for agency_id, document_id, username, channel, action in rows:
+        line = f"{username} ({action}, {channel})"
+        if line not in people[(agency_id, document_id)]:
+            people[(agency_id, document_id)].append(line)
+    return people
+
+
+def protocol_review_overdue(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
+    """The protocol's review date has passed without a new version (clause 8)."""
+    current = ProtocolVersion.objects.for_alliance(alliance).order_by("-number").first()
+    if current is None or current.review_due_on >= timezone.localdate(now):
+        return
+    yield Finding(
+        Kind.PROTOCOL_REVIEW_OVERDUE,
+        f"protocol-version:{current.pk}",
+        f"Version {current.number} of the protocol was due for review on "
+        f"{current.review_due_on:%-d %B %Y}, and no new version has been published.",
+        midnight(current.review_due_on),
+        evidence={"version": current.number, "review_due_on": current.review_due_on.isoformat()},
+    )
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector(Kind.UNDECLARED_BID, "tenders", ongoing=False, detect=undeclared_bid),
+    Detector(Kind.RIVAL_CONSORTIA, "tenders", ongoing=True, detect=rival_consortia),
+    Detector(Kind.LATE_DECLARATION, "tenders", ongoing=False, detect=late_declaration),
+    Detector(Kind.BID_CANDY, "tenders", ongoing=True, detect=bid_candy),
+    Detector(
+        Kind.WORKED_DURING_WITHDRAWAL,
+        "partnerships",
+        ongoing=False,
+        detect=worked_during_withdrawal,
+    ),
+    Detector(Kind.MOU_UNSIGNED, "partnerships", ongoing=True, detect=mou_unsigned),
+    Detector(
+        Kind.BARRIER_ACCESS_ATTEMPT, "documents", ongoing=False, detect=barrier_access_attempt
+    ),
+    Detector(
+        Kind.PROTOCOL_REVIEW_OVERDUE, "alliance", ongoing=True, detect=protocol_review_overdue
+    ),
+)

@@ -1,0 +1,190 @@
+"""Recording what the detectors find: one Breach per situation, audited, and people told.
+
+Detection runs in one transaction per alliance, so a run's breaches and their audit events
+commit together. Two runs at once cannot both record a situation: the unique (kind, key)
+constraint makes the second insert wait for the first and then find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from disputes.detectors import DETECTORS
+from disputes.findings import EVERYTHING, Detector, Finding, Scope
+from disputes.links import breach_url
+from disputes.models import Breach
+from kiaa import audit
+from kiaa.models import Agency, Alliance, Membership, Role
+from kiaa.services.notifications import notify, notify_people
+
+# Breaches still before the arbiter: only these have their evidence refreshed or are cleared.
+UNDECIDED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW)
+
+
+@dataclass
+class Outcome:
+    """What one run did, for the command's report and the tests."""
+
+    found: int = 0
+    created: list[Breach] = field(default_factory=list)
+    updated: int = 0
+    cleared: int = 0
+
+
+def breaches_detect(
+    *,
+    alliance: Alliance,
+    scope: Scope = EVERYTHING,
+    kinds: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Run the detectors over the scope and record their findings; idempotent."""
+    now = now or timezone.now()
+    wanted = set(kinds) if kinds is not None else None
+    outcome = Outcome()
+    with transaction.atomic():
+        for detector in DETECTORS:
+            if scope.covers(detector.dimension) and (wanted is None or detector.kind in wanted):
+                findings = list(detector.detect(alliance, scope, now))
+                _record(alliance, detector, scope, findings, now, outcome)
+        _tell(alliance, outcome.created)
+    return outcome
+
+
+def _record(
+    alliance: Alliance,
+    detector: Detector,
+    scope: Scope,
+    findings: list[Finding],
+    now: datetime,
+    outcome: Outcome,
+) -> None:
+    keys = [f.key for f in findings]
+    known = {
+        b.key: b
+        for b in Breach.objects.for_alliance(alliance)
+        .filter(kind=detector.kind, key__in=keys)
+        .select_related("alliance", "agency")
+    }
+    outcome.found += len(findings)
+    for finding in findings:
+        breach = known.get(finding.key)
+        if breach is None:
+            created = _create(alliance, finding, now)
+            if created is not None:
+                outcome.created.append(created)
+        elif breach.status in UNDECIDED and _refresh(breach, finding):
+            outcome.updated += 1
+    if detector.ongoing:
+        outcome.cleared += _clear(alliance, detector, scope, keys, now)
+
+
+def _create(alliance: Alliance, finding: Finding, now: datetime) -> Breach | None:
+    """Record a new breach; None if a concurrent run recorded it first."""
+    try:
+        with transaction.atomic():
+            breach = Breach.objects.create(
+                alliance=alliance,
+                kind=finding.kind,
+                key=finding.key,
+                agency_id=finding.agency_id,
+                tender_id=finding.tender_id,
+                partnership_id=finding.partnership_id,
+                declaration_id=finding.declaration_id,
+                summary=finding.summary[:300],
+                evidence=finding.evidence,
+                occurred_at=finding.occurred_at,
+                detected_at=now,
+            )
+    except IntegrityError:
+        return None
+    _audit(breach, "breach.detected", kind=breach.kind, key=breach.key)
+    return breach
+
+
+def _refresh(breach: Breach, finding: Finding) -> bool:
+    """Bring an undecided breach's account up to date (more activity, or the situation back)."""
+    fields = []
+    if breach.evidence != finding.evidence or breach.summary != finding.summary[:300]:
+        breach.evidence, breach.summary = finding.evidence, finding.summary[:300]
+        fields += ["evidence", "summary"]
+    if breach.cleared_at is not None:
+        breach.cleared_at = None
+        fields.append("cleared_at")
+    if not fields:
+        return False
+    breach.save(update_fields=fields)
+    _audit(breach, "breach.updated", changed=fields)
+    return True
+
+
+def _clear(
+    alliance: Alliance, detector: Detector, scope: Scope, found: list[str], now: datetime
+) -> int:
+    """Mark cleared the detector's undecided breaches in scope whose situation has ended."""
+    stale: QuerySet[Breach] = Breach.objects.for_alliance(alliance).filter(
+        kind=detector.kind, status__in=UNDECIDED, cleared_at__isnull=True
+    )
+    ids = scope.ids(detector.dimension) if detector.dimension != "alliance" else None
+    if ids is not None:
+        column = {"tenders": "tender_id", "partnerships": "partnership_id"}[detector.dimension]
+        stale = stale.filter(**{f"{column}__in": ids})
+    cleared = 0
+    for breach in stale.exclude(key__in=found).select_related("alliance").order_by("pk"):
+        breach.cleared_at = now
+        breach.save(update_fields=["cleared_at"])
+        _audit(breach, "breach.cleared")
+        cleared += 1
+    return cleared
+
+
+def _audit(breach: Breach, verb: str, **payload: object) -> None:
+    audit.record(
+        alliance=breach.alliance,
+        actor=None,
+        verb=verb,
+        target=breach,
+        agency=breach.agency,
+        payload=payload,
+    )
+
+
+def _tell(alliance: Alliance, breaches: list[Breach]) -> None:
+    """The arbiter and the alliance's admins hear of each new breach, and so does the agency."""
+    if not breaches:
+        return
+    arbiters = Agency.objects.for_alliance(alliance).filter(is_arbiter=True)
+    admins = Membership.objects.for_alliance(alliance).filter(
+        role=Role.ALLIANCE_ADMIN, user__is_active=True
+    )
+    admin_ids = list(admins.values_list("user_id", flat=True))
+    for breach in breaches:
+        title = f"Possible breach: {breach.get_kind_display()}"
+        url = breach_url(breach)
+        notify(
+            alliance=alliance,
+            agencies=arbiters,
+            roles=(Role.ARBITER,),
+            verb="breach.detected",
+            title=title,
+            body=breach.summary,
+            url=url,
+        )
+        notify_people(
+            alliance=alliance, people=admin_ids, verb="breach.detected", title=title, url=url
+        )
+        if breach.agency_id is not None:
+            notify(
+                alliance=alliance,
+                agencies=[breach.agency_id],
+                verb="breach.detected",
+                title=f"The alliance's records show a possible breach by {breach.agency}",
+                body=breach.summary,
+                url=url,
+            )
