@@ -6,10 +6,10 @@ class BidsConfig(AppConfig):
     verbose_name = "Bids and tenders"
 
     def ready(self) -> None:
-        from bids import barrier_source
+        from bids import barrier_source, due_dates
         from bids import demo as bids_demo
         from bids.services import declarations
-        from kiaa import barrier, decisions, demo
+        from kiaa import barrier, decisions, demo, reminders
 
         barrier.refine_with(barrier_source.refine)
         demo.register(bids_demo.seed)
@@ -20,4 +20,7 @@ class BidsConfig(AppConfig):
             conflicts=declarations.conflicted_trustees,
             value_pence=declarations.value_pence,
             link=declarations.decision_link,
+            conflicts_many=declarations.conflicted_trustees_many,
+            answer_by=due_dates.declaration_answer_by,
         )
+        reminders.register("bids", due_dates.tender_dues)

@@ -11,8 +11,10 @@ protocol's minimum) tightened, never loosened, by the agency's own standing orde
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from kiaa.models import Agency, BoardDecision, Membership, Protocol, Role, StandingOrders, User
 
@@ -23,6 +25,11 @@ Conflicts = Callable[[Agency, int], dict[int, str]]
 Value = Callable[[int], int | None]
 # decision -> the page of what it decides
 Link = Callable[[BoardDecision], str | None]
+# Conflicts for many questions at once, [(agency id, subject id)] -> {that pair: {trustee id: why}}:
+# reminders ask about every open question, in a fixed number of queries.
+ManyConflicts = Callable[[list[tuple[int, int]]], dict[tuple[int, int], dict[int, str]]]
+# open decisions -> {decision id: when the board should have answered}, where the app knows
+AnswerBy = Callable[[list[BoardDecision]], dict[int, datetime]]
 
 CHIEF_OFFICER_EXCLUDED = (
     "Chief officer of {agency}: the protocol keeps this decision with trustees who do not "
@@ -45,6 +52,8 @@ class Handlers:
     conflicts: Conflicts | None = None
     value_pence: Value | None = None
     link: Link | None = None
+    conflicts_many: ManyConflicts | None = None
+    answer_by: AnswerBy | None = None
 
 
 _registry: dict[str, Handlers] = {}
@@ -58,9 +67,13 @@ def register(
     conflicts: Conflicts | None = None,
     value_pence: Value | None = None,
     link: Link | None = None,
+    conflicts_many: ManyConflicts | None = None,
+    answer_by: AnswerBy | None = None,
 ) -> None:
     """Called from an app's AppConfig.ready: what a decision about `subject_type` leads to."""
-    _registry[subject_type] = Handlers(on_approved, on_rejected, conflicts, value_pence, link)
+    _registry[subject_type] = Handlers(
+        on_approved, on_rejected, conflicts, value_pence, link, conflicts_many, answer_by
+    )
 
 
 def handlers_for(subject_type: str) -> Handlers:
@@ -99,23 +112,35 @@ def standing(*, agency: Agency, subject_type: str, subject_id: int) -> Standing:
     orders = StandingOrders.objects.filter(agency=agency).first()
     trustees = trustees_of(agency)
     handlers = _registry.get(subject_type)
-    excluded: dict[int, str] = {}
-    if not protocol.chief_officers_may_vote or (orders and orders.bar_chief_officers):
+    chiefs: set[int] = set()
+    if _chiefs_barred(protocol, orders):
         chiefs = set(
             Membership.objects.filter(agency=agency, role=Role.CHIEF_OFFICER).values_list(
                 "user_id", flat=True
             )
         )
-        reason = CHIEF_OFFICER_EXCLUDED.format(agency=agency.name)
-        excluded.update({t.pk: reason for t in trustees if t.pk in chiefs})
-    if handlers and handlers.conflicts:
-        trustee_ids = {t.pk for t in trustees}
-        for user_id, reason in handlers.conflicts(agency, subject_id).items():
-            if user_id in trustee_ids:
-                excluded.setdefault(user_id, reason)
+    conflicts = handlers.conflicts(agency, subject_id) if handlers and handlers.conflicts else {}
+    excluded = _exclusions(agency, {t.pk for t in trustees}, chiefs, conflicts)
     eligible = [t for t in trustees if t.pk not in excluded]
     quorum, rule = _quorum(protocol, orders, agency, len(eligible), handlers, subject_id)
     return Standing(eligible=eligible, excluded=excluded, quorum=quorum, rule=rule)
+
+
+def _chiefs_barred(protocol: Protocol, orders: StandingOrders | None) -> bool:
+    """Whether chief officers who are trustees sit out the board's votes (clause 4)."""
+    return not protocol.chief_officers_may_vote or bool(orders and orders.bar_chief_officers)
+
+
+def _exclusions(
+    agency: Agency, trustees: set[int], chiefs: set[int], conflicts: dict[int, str]
+) -> dict[int, str]:
+    """The trustees who may not vote and why: barred chief officers first, then conflicts."""
+    reason = CHIEF_OFFICER_EXCLUDED.format(agency=agency.name)
+    excluded = {pk: reason for pk in sorted(trustees & chiefs)}
+    for user_id, why in conflicts.items():
+        if user_id in trustees:
+            excluded.setdefault(user_id, why)
+    return excluded
 
 
 def _quorum(
@@ -146,3 +171,68 @@ def pounds(pence: int) -> str:
     """An amount as people write it: £250,000 or £1,250.50."""
     whole, part = divmod(pence, 100)
     return f"£{whole:,}" + (f".{part:02d}" if part else "")
+
+
+def voters(decisions: Sequence[BoardDecision]) -> dict[int, set[int]]:
+    """Who may vote on each question (by decision id): standing()'s eligible trustees, read for
+    many questions at once in a fixed number of queries (reminders ask about every open vote).
+
+    The decisions come with their agency (select_related) and may be of several agencies.
+    """
+    if not decisions:
+        return {}
+    agency_ids = {d.agency_id for d in decisions}
+    alliance_ids = {d.alliance_id for d in decisions}
+    protocols = {p.alliance_id: p for p in Protocol.objects.filter(alliance_id__in=alliance_ids)}
+    orders = {o.agency_id: o for o in StandingOrders.objects.filter(agency_id__in=agency_ids)}
+    trustees: dict[int, set[int]] = defaultdict(set)
+    chiefs: dict[int, set[int]] = defaultdict(set)
+    people = Membership.objects.filter(
+        agency_id__in=agency_ids, role__in=(Role.TRUSTEE, Role.CHIEF_OFFICER)
+    ).values_list("agency_id", "user_id", "role", "user__is_active")
+    for agency_id, user_id, role, active in people:
+        if role == Role.CHIEF_OFFICER:
+            chiefs[agency_id].add(user_id)
+        elif active:  # as trustees_of(): a deactivated trustee does not vote
+            trustees[agency_id].add(user_id)
+    conflicts = _conflicts_of(decisions)
+    found: dict[int, set[int]] = {}
+    for d in decisions:
+        barred = _chiefs_barred(protocols[d.alliance_id], orders.get(d.agency_id))
+        board = trustees[d.agency_id]
+        excluded = _exclusions(
+            d.agency, board, chiefs[d.agency_id] if barred else set(), conflicts.get(d.pk, {})
+        )
+        found[d.pk] = board - set(excluded)
+    return found
+
+
+def _by_type(decisions: Sequence[BoardDecision]) -> dict[str, list[BoardDecision]]:
+    grouped: dict[str, list[BoardDecision]] = defaultdict(list)
+    for decision in decisions:
+        grouped[decision.subject_type].append(decision)
+    return grouped
+
+
+def _conflicts_of(decisions: Sequence[BoardDecision]) -> dict[int, dict[int, str]]:
+    """Each decision's conflicted trustees, from its app (in one go where the app offers it)."""
+    found: dict[int, dict[int, str]] = {}
+    for subject_type, group in _by_type(decisions).items():
+        handlers = _registry.get(subject_type)
+        if handlers and handlers.conflicts_many:
+            many = handlers.conflicts_many([(d.agency_id, d.subject_id) for d in group])
+            found.update({d.pk: many.get((d.agency_id, d.subject_id), {}) for d in group})
+        elif handlers and handlers.conflicts:
+            found.update({d.pk: handlers.conflicts(d.agency, d.subject_id) for d in group})
+    return found
+
+
+def answer_by(decisions: Sequence[BoardDecision], *, within: timedelta) -> dict[int, datetime]:
+    """When each open question should be answered: where its app says (a tender's deadline),
+    otherwise `within` after it was asked."""
+    found = {d.pk: d.opened_at + within for d in decisions}
+    for subject_type, group in _by_type(decisions).items():
+        handlers = _registry.get(subject_type)
+        if handlers and handlers.answer_by:
+            found.update(handlers.answer_by(group))
+    return found

@@ -8,7 +8,12 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 
 from kiaa.models import Agency, Alliance, BoardVote, Role, ServiceArea
-from kiaa.services.protocol import MAX_GRACE_DAYS
+from kiaa.services.protocol import (
+    MAX_ALLOCATION_DAYS,
+    MAX_GRACE_DAYS,
+    MAX_REMINDER_DAYS,
+    MAX_SIGNATURE_DAYS,
+)
 
 
 class AccessibleFormRenderer(TemplatesSetting):
@@ -140,6 +145,37 @@ class ProtocolSettingsForm(forms.Form):
         help_text=(
             "Bidders stay withdrawn from partnership working for this many days after the "
             f"contract is awarded (0 to {MAX_GRACE_DAYS})."
+        ),
+    )
+    # Not required, as the settings above: a form posted without them leaves them as they are.
+    reminder_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_REMINDER_DAYS,
+        label="Days before a due date that people are reminded",
+        help_text=(
+            "Deadlines, review dates, votes awaited and withdrawals ending are reminded this many "
+            f"days ahead, and once more if they pass undone (1 to {MAX_REMINDER_DAYS})."
+        ),
+    )
+    allocation_due_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ALLOCATION_DAYS,
+        label="Days after an award by which named partners have their allocation",
+        help_text=(
+            "A partner named in a winning bid and given nothing by then was used as 'bid candy' "
+            f"(1 to {MAX_ALLOCATION_DAYS})."
+        ),
+    )
+    mou_signature_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_SIGNATURE_DAYS,
+        label="Days members have to sign a partnership's MoU",
+        help_text=(
+            "A member whose trustees have not signed the current MoU by then is flagged as a "
+            f"possible breach (1 to {MAX_SIGNATURE_DAYS})."
         ),
     )
 

@@ -10,7 +10,7 @@ from celery import shared_task
 from kiaa import audit, barrier, outbox
 from kiaa.models import Alliance
 from kiaa.schedule import once_per_tick
-from kiaa.services import members, notifications
+from kiaa.services import members, notifications, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +69,17 @@ def barrier_reconcile_all() -> dict[str, int]:
 @shared_task
 def notifications_email(ids: list[int]) -> int:
     return notifications.notifications_email(ids=ids)
+
+
+@shared_task
+@once_per_tick
+def notifications_digest() -> int:
+    """Daily: each person who chose a digest gets one email of what they were not yet sent."""
+    return notifications.notifications_digest()
+
+
+@shared_task
+@once_per_tick
+def reminders_send() -> int:
+    """Remind people of what falls due soon or has just passed undone; each of it once."""
+    return reminders.reminders_send()

@@ -73,6 +73,16 @@ def _is_api_view(view_func: Callable[..., Any]) -> bool:
     return hasattr(view_func, "cls") and hasattr(view_func.cls, "authentication_classes")
 
 
+def secret_link(view_func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose credential is a secret in its URL (a calendar feed), not a session.
+
+    Calendar apps send no cookie and cannot sign in, so the middleware leaves such a view to
+    resolve its own alliance from the secret.
+    """
+    view_func.secret_link = True  # type: ignore[attr-defined]
+    return view_func
+
+
 class TenantMiddleware:
     """Resolves the alliance of every page under /a/<slug>/ before its view runs."""
 
@@ -90,6 +100,8 @@ class TenantMiddleware:
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
         if TENANT_KWARG not in view_kwargs or _is_api_view(view_func):
+            return None
+        if getattr(view_func, "secret_link", False):
             return None
         if not request.user.is_authenticated:
             # Same answer for every slug, so a stranger learns nothing about which exist.

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kiaa import decision_views, notification_views, views
+from kiaa import calendar_views, decision_views, notification_views, views
 
 alliance_pages: list[URLPattern | URLResolver] = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -45,14 +45,22 @@ alliance_pages: list[URLPattern | URLResolver] = [
         name="notifications-read-all",
     ),
     path(
+        "notifications/preferences/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path(
         "notifications/<int:pk>/read/",
         notification_views.NotificationReadView.as_view(),
         name="notification-read",
     ),
+    path("calendar/", calendar_views.CalendarView.as_view(), name="calendar"),
+    path("calendar/turn-off/", calendar_views.CalendarRevokeView.as_view(), name="calendar-revoke"),
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
     path("", include("partnerships.urls")),
     path("", include("bids.urls")),
+    path("", include("disputes.urls")),
 ]
 
 urlpatterns = [

@@ -6,8 +6,9 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partnerships"
 
     def ready(self) -> None:
-        from kiaa import barrier, decisions, demo
+        from kiaa import barrier, decisions, demo, reminders
         from partnerships import demo as partnership_demo
+        from partnerships import due_dates
         from partnerships.barrier_source import PartnershipPapers
         from partnerships.services import partnerships as services
 
@@ -18,3 +19,4 @@ class PartnershipsConfig(AppConfig):
             on_rejected=services.on_board_rejected,
         )
         demo.register(partnership_demo.seed)
+        reminders.register("partnerships", due_dates.partnership_dues)

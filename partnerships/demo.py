@@ -3,7 +3,10 @@ network. Idempotent like every demo step."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from kiaa.demo import DemoAlliance
 from kiaa.models import Agency, BoardDecision, User
@@ -108,6 +111,7 @@ def seed(demo: DemoAlliance) -> int:
         partnership=consortium,
         contribution_pence=75_000,
         exclusive=True,
+        review_due_on=timezone.localdate() + timedelta(days=180),
         **mou.TEMPLATE,
     )
     consortium.refresh_from_db()
@@ -132,7 +136,12 @@ def seed(demo: DemoAlliance) -> int:
     network = _partnership(demo, NETWORK, "network", "law", ["pha", "wel", "dis"])
     law_chief = demo.person("law.chief")
     mou.mou_save(
-        actor=law_chief, partnership=network, contribution_pence=0, exclusive=False, **mou.TEMPLATE
+        actor=law_chief,
+        partnership=network,
+        contribution_pence=0,
+        exclusive=False,
+        review_due_on=None,
+        **mou.TEMPLATE,
     )
     network.refresh_from_db()
     for key in ("law", "pha"):

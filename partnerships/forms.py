@@ -86,6 +86,12 @@ class MouForm(forms.Form):
         required=False,
         label="Members take part in no rival bid for a contract this partnership bids for",
     )
+    review_due_on = forms.DateField(
+        required=False,
+        label="Review the MoU by",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="When the members will look at the memorandum again; they are reminded.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -99,7 +105,7 @@ class MouForm(forms.Form):
         self.fields = {**sections, **self.fields}
 
     def service_arguments(self) -> dict[str, Any]:
-        """What mou_save takes: the sections, the contribution in pence, and exclusivity."""
+        """What mou_save takes: the sections, the contribution in pence, exclusivity, review date."""
         data = dict(self.cleaned_data)
         pounds: Decimal = data.pop("contribution_pounds")
         return {**data, "contribution_pence": int(pounds * 100)}

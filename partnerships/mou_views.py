@@ -97,6 +97,7 @@ class MouEditView(PartnershipFormView):
                 PENNY
             )
             initial["exclusive"] = version.exclusive
+            initial["review_due_on"] = version.review_due_on
         self.current = version
         return MouForm(data, initial=initial)
 

@@ -20,7 +20,7 @@ from bids.links import declaration_url
 from bids.models import Declaration, NamedPartner, StepBack, Tender
 from bids.services import papers
 from bids.services.withdrawals import withdrawals_end_for, withdrawals_sync
-from bids.snapshot import snapshot
+from bids.snapshot import snapshot, snapshots
 from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, BoardDecision, User
@@ -450,9 +450,25 @@ def declaration_mark_submitted(*, actor: User, declaration: Declaration) -> Decl
 
 def conflicted_trustees(agency: Agency, declaration_id: int) -> dict[int, str]:
     """For the board's vote: the agency's trustees who sit on a rival declarant's board."""
-    declaration = Declaration.objects.select_related("tender").get(pk=declaration_id)
-    found = snapshot(declaration.tender)
-    return rules.conflicted_trustees(found, found.bid(declaration_id))
+    question = (agency.pk, declaration_id)
+    return conflicted_trustees_many([question]).get(question, {})
+
+
+def conflicted_trustees_many(
+    questions: list[tuple[int, int]],
+) -> dict[tuple[int, int], dict[int, str]]:
+    """conflicted_trustees for many votes of one alliance, read together (reminders ask them all)."""
+    ids = [declaration_id for _, declaration_id in questions]
+    found = {d.pk: d for d in Declaration.objects.filter(pk__in=ids).select_related("tender")}
+    read = snapshots({d.tender_id: d.tender for d in found.values()}.values())
+    conflicts: dict[tuple[int, int], dict[int, str]] = {}
+    for agency_id, declaration_id in questions:
+        if declaration_id in found:
+            facts = read[found[declaration_id].tender_id]
+            conflicts[(agency_id, declaration_id)] = rules.conflicted_trustees(
+                facts, facts.bid(declaration_id)
+            )
+    return conflicts
 
 
 def value_pence(declaration_id: int) -> int | None:

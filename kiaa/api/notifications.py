@@ -1,4 +1,5 @@
-"""The person's notifications over the API (API.md): a paginated inbox and marking one read.
+"""The person's notifications over the API (API.md): a paginated inbox, marking one read, and
+how they want them emailed (`notifications/preferences/`).
 
 Only the person's own notifications in the alliance of the URL are there; anyone else's is a 404.
 """
@@ -10,7 +11,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -19,8 +20,12 @@ from rest_framework.response import Response
 from kiaa import selectors
 from kiaa.api.base import TenantAPIMixin
 from kiaa.api.serializers import NotificationSerializer
-from kiaa.models import Notification
-from kiaa.services.notifications import notification_mark_read
+from kiaa.models import EmailFrequency, Notification
+from kiaa.services.notifications import (
+    BAD_FREQUENCY,
+    email_frequency_set,
+    notification_mark_read,
+)
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -39,6 +44,15 @@ class NotificationFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Notification], name: str, value: str
     ) -> QuerySet[Notification]:
         return queryset.filter(read_at__isnull=value == "true")
+
+
+class EmailPreferenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    # The service's message, so the page and the API refuse a bad choice in the same words.
+    email_frequency = serializers.ChoiceField(
+        choices=EmailFrequency.choices,
+        error_messages={"invalid_choice": BAD_FREQUENCY, "required": BAD_FREQUENCY},
+        help_text="immediate: each as it happens; daily: one digest a day; never: in the app only",
+    )
 
 
 class NotificationViewSet(
@@ -63,3 +77,21 @@ class NotificationViewSet(
         """Mark it read; marking again keeps the first time."""
         notification = notification_mark_read(person=self.person, notification=self.get_object())
         return Response(NotificationSerializer(notification).data)
+
+    # A list-level route, so the router puts it before `notifications/<id>/`.
+    @extend_schema(methods=["GET"], request=None, responses={200: EmailPreferenceSerializer})
+    @extend_schema(
+        methods=["PUT"],
+        request=EmailPreferenceSerializer,
+        responses={200: EmailPreferenceSerializer},
+    )
+    @action(detail=False, methods=["get", "put"], pagination_class=None, filterset_class=None)
+    def preferences(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """How the person wants notifications emailed; one setting for their account."""
+        if request.method == "PUT":
+            data = EmailPreferenceSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            email_frequency_set(
+                person=self.person, frequency=data.validated_data["email_frequency"]
+            )
+        return Response(EmailPreferenceSerializer(self.person).data)

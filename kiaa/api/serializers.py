@@ -123,14 +123,18 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
 
 
 class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
-    """The alliance's own rules. On PUT, the two newer settings may be left out (kept as they are)."""
+    """The alliance's own rules. On PUT, the newer settings may be left out (kept as they are)."""
 
     board_approval_kinds = serializers.ListField(
         child=serializers.CharField(max_length=40), allow_empty=True
     )
     minimum_quorum = serializers.IntegerField(max_value=99)
     chief_officers_may_vote = serializers.BooleanField(required=False)
+    # The service checks each range (one message per setting); this only keeps to the column's.
     withdrawal_grace_days = serializers.IntegerField(required=False, max_value=32767)
+    reminder_days = serializers.IntegerField(required=False, max_value=32767)
+    allocation_due_days = serializers.IntegerField(required=False, max_value=32767)
+    mou_signature_days = serializers.IntegerField(required=False, max_value=32767)
 
     class Meta:
         model = Protocol
@@ -139,6 +143,9 @@ class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
             "minimum_quorum",
             "chief_officers_may_vote",
             "withdrawal_grace_days",
+            "reminder_days",
+            "allocation_due_days",
+            "mou_signature_days",
         ]
 
 

@@ -21,8 +21,10 @@ tenant_urls = [
         views.StandingOrdersView.as_view(),
         name="standing-orders",
     ),
+    path("", include("kiaa.calendar_urls")),
     path("", include("partnerships.api.urls")),
     path("", include("bids.api.urls")),
+    path("", include("disputes.api.urls")),
 ]
 
 urlpatterns = [

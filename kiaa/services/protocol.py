@@ -108,6 +108,23 @@ BAD_KIND = "Unknown partnership kind: {kind}."
 QUORUM_TOO_SMALL = "A board decision needs at least one vote."
 MAX_GRACE_DAYS = 365
 BAD_GRACE = f"The grace period after an award is 0 to {MAX_GRACE_DAYS} days."
+MAX_REMINDER_DAYS = 90
+BAD_REMINDER_DAYS = f"Reminders go out 1 to {MAX_REMINDER_DAYS} days before a due date."
+MAX_ALLOCATION_DAYS = 365
+BAD_ALLOCATION_DAYS = (
+    f"Partners named in a winning bid should have their allocation 1 to {MAX_ALLOCATION_DAYS} "
+    "days after the award."
+)
+MAX_SIGNATURE_DAYS = 365
+BAD_SIGNATURE_DAYS = f"Members have 1 to {MAX_SIGNATURE_DAYS} days to sign a partnership's MoU."
+# The settings counted in days: the fewest and most each may be, and what to say otherwise.
+# A reminder needs a day's notice at least; an allocation or a signature is never due at once.
+DAY_SETTINGS = {
+    "withdrawal_grace_days": (0, MAX_GRACE_DAYS, BAD_GRACE),
+    "reminder_days": (1, MAX_REMINDER_DAYS, BAD_REMINDER_DAYS),
+    "allocation_due_days": (1, MAX_ALLOCATION_DAYS, BAD_ALLOCATION_DAYS),
+    "mou_signature_days": (1, MAX_SIGNATURE_DAYS, BAD_SIGNATURE_DAYS),
+}
 
 
 @transaction.atomic
@@ -119,10 +136,14 @@ def protocol_settings_update(
     minimum_quorum: int,
     chief_officers_may_vote: bool | None = None,
     withdrawal_grace_days: int | None = None,
+    reminder_days: int | None = None,
+    allocation_due_days: int | None = None,
+    mou_signature_days: int | None = None,
 ) -> Protocol:
     """The alliance's own rules: which partnership kinds need trustee approval to join or leave,
     the fewest votes a board decision needs, whether chief officers who are trustees vote, and
-    how long bidders' withdrawals last after an award (None leaves a setting as it is)."""
+    the settings in days (withdrawals after an award, reminders, allocations, MoU signatures);
+    None leaves a setting as it is."""
     if not can_manage_alliance(roles_of(actor, alliance)):
         raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
     unknown = [k for k in board_approval_kinds if k not in PARTNERSHIP_KINDS]
@@ -130,16 +151,20 @@ def protocol_settings_update(
         raise DomainError(BAD_KIND.format(kind=unknown[0]), field="board_approval_kinds")
     if minimum_quorum < 1:
         raise DomainError(QUORUM_TOO_SMALL, field="minimum_quorum")
-    if withdrawal_grace_days is not None and not 0 <= withdrawal_grace_days <= MAX_GRACE_DAYS:
-        raise DomainError(BAD_GRACE, field="withdrawal_grace_days")
+    days = _days_checked(
+        withdrawal_grace_days=withdrawal_grace_days,
+        reminder_days=reminder_days,
+        allocation_due_days=allocation_due_days,
+        mou_signature_days=mou_signature_days,
+    )
     protocol = Protocol.objects.select_for_update().get(alliance=alliance)
     before = _settings(protocol)
     protocol.board_approval_kinds = sorted(set(board_approval_kinds))
     protocol.minimum_quorum = minimum_quorum
     if chief_officers_may_vote is not None:
         protocol.chief_officers_may_vote = chief_officers_may_vote
-    if withdrawal_grace_days is not None:
-        protocol.withdrawal_grace_days = withdrawal_grace_days
+    for name, value in days.items():
+        setattr(protocol, name, value)
     protocol.save(update_fields=list(SETTINGS))
     audit.record(
         alliance=alliance,
@@ -151,11 +176,21 @@ def protocol_settings_update(
     return protocol
 
 
+def _days_checked(**days: int | None) -> dict[str, int]:
+    """The day-count settings given (None: unchanged), each within its range or refused."""
+    given = {name: value for name, value in days.items() if value is not None}
+    for name, value in given.items():
+        low, high, message = DAY_SETTINGS[name]
+        if not low <= value <= high:
+            raise DomainError(message, field=name)
+    return given
+
+
 SETTINGS = (
     "board_approval_kinds",
     "minimum_quorum",
     "chief_officers_may_vote",
-    "withdrawal_grace_days",
+    *DAY_SETTINGS,
 )
 
 

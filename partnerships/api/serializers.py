@@ -235,6 +235,7 @@ class MouSerializer(serializers.ModelSerializer[MouVersion]):
             "sections",
             "contribution_amount",
             "exclusive",
+            "review_due_on",
             "signatures",
             "unsigned",
             "acknowledged",
@@ -252,11 +253,14 @@ class MouSerializer(serializers.ModelSerializer[MouVersion]):
 
 
 class MouWriteSerializer(serializers.Serializer[Any]):
-    """PUT mou/: the whole text of the next version; contribution_amount is in pence."""
+    """PUT mou/: the whole text of the next version; contribution_amount is in pence.
+
+    review_due_on left out keeps the current version's; null sets none."""
 
     sections = SectionsField()
     contribution_amount = serializers.IntegerField(min_value=0, max_value=2**63 - 1)
     exclusive = serializers.BooleanField()
+    review_due_on = serializers.DateField(required=False, allow_null=True)
 
 
 class MouSignSerializer(serializers.Serializer[Any]):

@@ -237,11 +237,16 @@ class MouView(MouAPIMixin, PartnershipActionView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         partnership = self.get_object()
+        if "review_due_on" not in fields:
+            # Clients written before the review date existed keep it as it is.
+            current = mou.current_version(partnership)
+            fields["review_due_on"] = current.review_due_on if current else None
         mou.mou_save(
             actor=self.person,
             partnership=partnership,
             contribution_pence=fields["contribution_amount"],
             exclusive=fields["exclusive"],
+            review_due_on=fields["review_due_on"],
             **fields["sections"],
         )
         return Response(self.mou_body(partnership))

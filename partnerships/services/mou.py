@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,7 @@ NOT_A_MEMBER = "Only active members of the partnership sign its MoU."
 ALREADY_SIGNED = "Your agency has already signed this version."
 NOT_IN_PARTNERSHIP = "Only people of the partnership's member agencies give this undertaking."
 ALREADY_ACKNOWLEDGED = "You have already accepted this undertaking."
+REVIEW_IN_PAST = "The review date cannot be in the past."
 
 TEMPLATE = {
     "confidentiality": (
@@ -82,9 +84,12 @@ def mou_save(
     partnership: Partnership,
     contribution_pence: int,
     exclusive: bool,
+    review_due_on: date | None = None,
     **sections: str,
 ) -> MouVersion:
-    """The lead writes a new version of the MoU; signatures of earlier versions no longer count."""
+    """The lead writes a new version of the MoU; signatures of earlier versions no longer count.
+
+    `review_due_on` is when the members agreed to look at it again (reminded; None: no date)."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if not can.can_manage_partnership(roles_of(actor, partnership.alliance), partnership):
         raise DomainError(NOT_LEAD, Code.FORBIDDEN)
@@ -95,10 +100,12 @@ def mou_save(
     if contribution_pence < 0:
         raise DomainError("The contribution cannot be negative.", field="contribution_pence")
     current = current_version(partnership)
+    _check_review(review_due_on, current)
     if current is not None and _content(current) == {
         **texts,
         "contribution_pence": contribution_pence,
         "exclusive": exclusive,
+        "review_due_on": review_due_on,
     }:
         raise DomainError(UNCHANGED, Code.CONFLICT)
     number = (partnership.mou_versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -108,6 +115,7 @@ def mou_save(
         number=number,
         contribution_pence=contribution_pence,
         exclusive=exclusive,
+        review_due_on=review_due_on,
         created_by=actor,
         created_at=timezone.now(),
         **texts,
@@ -124,6 +132,7 @@ def mou_save(
             "version": number,
             "contribution_pence": contribution_pence,
             "exclusive": exclusive,
+            "review_due_on": review_due_on,
             "changed": [k for k in texts if current is None or getattr(current, k) != texts[k]],
         },
     )
@@ -135,7 +144,17 @@ def _content(version: MouVersion) -> dict[str, Any]:
         **{name: getattr(version, name) for name in SECTIONS},
         "contribution_pence": version.contribution_pence,
         "exclusive": version.exclusive,
+        "review_due_on": version.review_due_on,
     }
+
+
+def _check_review(review_due_on: date | None, current: MouVersion | None) -> None:
+    """A review date newly set must not have passed already."""
+    # The current version's date, carried over unchanged, may have passed: editing a section of
+    # an MoU overdue for review does not have to set the next review date at the same time.
+    kept = current is not None and review_due_on == current.review_due_on
+    if review_due_on is not None and not kept and review_due_on < timezone.localdate():
+        raise DomainError(REVIEW_IN_PAST, field="review_due_on")
 
 
 @transaction.atomic

@@ -669,6 +669,9 @@ SETTINGS = {
     "minimum_quorum": 2,
     "chief_officers_may_vote": False,
     "withdrawal_grace_days": 14,
+    "reminder_days": 7,
+    "allocation_due_days": 60,
+    "mou_signature_days": 30,
 }
 
 
@@ -680,6 +683,9 @@ def test_the_protocol_settings_read_as_the_alliance_set_them(home, partner, admi
         "minimum_quorum": 3,
         "chief_officers_may_vote": True,
         "withdrawal_grace_days": 30,
+        "reminder_days": 10,
+        "allocation_due_days": 90,
+        "mou_signature_days": 21,
     }
     response = client.put(api_url("protocol-settings"), changed, format="json")
     assert response.status_code == 200
@@ -710,6 +716,9 @@ BAD_SETTINGS = [
     ({"withdrawal_grace_days": 366}, "withdrawal_grace_days"),
     ({"withdrawal_grace_days": "soon"}, "withdrawal_grace_days"),
     ({"withdrawal_grace_days": 10**9}, "withdrawal_grace_days"),
+    ({"reminder_days": 0}, "reminder_days"),
+    ({"allocation_due_days": 366}, "allocation_due_days"),
+    ({"mou_signature_days": -1}, "mou_signature_days"),
     ({"chief_officers_may_vote": "perhaps"}, "chief_officers_may_vote"),
     ({"chief_officers_may_vote": None}, "chief_officers_may_vote"),
     ({"minimum_quorum": 0}, "minimum_quorum"),

@@ -1,5 +1,6 @@
 """The person's notifications: the inbox page, marking read, the unread count in the
-navigation, and the same over the API (API.md: `notifications/`, `…/<id>/read/`).
+navigation, how they want them emailed, and the same over the API (API.md: `notifications/`,
+`…/<id>/read/`, `notifications/preferences/`).
 
 Notifications are made by `notify`, as the apps' services make them; each person sees only
 their own, in the alliance of the URL, and anyone else's is a 404.
@@ -13,12 +14,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kiaa.models import Agency, Notification, Role, User
-from kiaa.services.notifications import notify
-from tests.api import api_url
+from kiaa.models import Agency, EmailFrequency, Notification, Role, User
+from kiaa.services.notifications import BAD_FREQUENCY, notification_mark_all_read, notify
+from tests.api import api_url, is_field_error
 from tests.conftest import World, api_as
 from tests.factories import grant
-from tests.pages import follow, html, main_nav, page, signed_in, text
+from tests.pages import assert_refused_on, follow, html, main_nav, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,11 @@ def titles(response: Any) -> list[str]:
     """The notification titles on the page, in order."""
     found = re.findall(r'<h2 class="notification-title">(.*?)</h2>', html(response), re.S)
     return [re.sub(r"<[^>]+>", "", t).replace("Unread", "").strip() for t in found]
+
+
+def frequency_of(user: User) -> str:
+    user.refresh_from_db(fields=["email_frequency"])
+    return user.email_frequency
 
 
 def unread_of(user: User) -> list[str]:
@@ -123,6 +129,23 @@ def test_marking_all_read_clears_the_count_and_leaves_others_notifications_alone
     assert unread_of(competitor) == ["Not theirs"]
 
 
+def test_marking_all_read_is_one_update_and_keeps_the_first_reading(
+    world: World, chief_officer: User, django_assert_num_queries: Any
+):
+    seen = tell(world.lead, "Seen")
+    notification_mark_all_read(person=chief_officer, alliance=world.alliance)
+    when = Notification.objects.get(pk=seen.pk).read_at
+    for n in range(5):
+        tell(world.lead, f"News {n}")
+    grant(chief_officer, Role.STAFF, world.other_agency)
+    tell(world.other_agency, "Elsewhere news", roles=(Role.STAFF,))
+    with django_assert_num_queries(1):
+        marked = notification_mark_all_read(person=chief_officer, alliance=world.alliance)
+    assert marked == 5
+    assert Notification.objects.get(pk=seen.pk).read_at == when
+    assert unread_of(chief_officer) == ["Elsewhere news"]  # another alliance's inbox
+
+
 def test_the_navigation_shows_no_count_without_unread_notifications(
     client: Client, world: World, partner: User
 ):
@@ -187,6 +210,65 @@ def test_the_inbox_takes_the_same_few_queries_at_any_size(
         response = client.get(page("notifications"))
     assert len(titles(response)) == min(size, 25)
     assert f'<span class="count" id="unread-count">{size}' in main_nav(response)
+
+
+# ----------------------------------------------------------------------------- the email setting
+
+
+def test_the_inbox_offers_the_email_setting_with_the_current_choice(
+    client: Client, world: World, chief_officer: User
+):
+    response = signed_in(client, chief_officer).get(page("notifications"))
+    body = html(response)
+    assert f'action="{page("notification-preferences")}"' in body
+    assert re.search(r"<fieldset[^>]*>\s*<legend>Email me", body)
+    for value, label in [
+        ("immediate", "as they happen"),
+        ("daily", "a daily digest"),
+        ("never", "never (in the app only)"),
+    ]:
+        assert re.search(rf'<label for="id_email_frequency_\d"><input[^>]*value="{value}"', body)
+        assert label in text(response)
+    assert re.search(r'value="immediate"[^>]*checked', body)
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_every_member_chooses_how_they_are_emailed(
+    client: Client, request: pytest.FixtureRequest, world: World, persona: str
+):
+    person = request.getfixturevalue(persona)
+    signed_in(client, person)
+    response = client.post(page("notification-preferences"), {"email_frequency": "daily"})
+    assert response.url == page("notifications")
+    after = follow(client, response)
+    assert "You will be emailed one daily digest of your notifications." in text(after)
+    assert re.search(r'value="daily"[^>]*checked', html(after))
+    assert frequency_of(person) == EmailFrequency.DAILY
+
+
+@pytest.mark.parametrize("data", [{"email_frequency": "weekly"}, {}])
+def test_a_bad_email_setting_is_refused_with_a_message_and_nothing_changes(
+    client: Client, world: World, chief_officer: User, data: dict[str, str]
+):
+    tell(world.lead, "Still listed")
+    response = signed_in(client, chief_officer).post(page("notification-preferences"), data)
+    assert_refused_on(response, "email_frequency", BAD_FREQUENCY)
+    assert titles(response) == ["Still listed"]
+    assert frequency_of(chief_officer) == EmailFrequency.IMMEDIATE
+
+
+def test_the_email_setting_is_a_post_only_and_only_for_members(
+    client: Client, world: World, chief_officer: User, outsider: User
+):
+    url = page("notification-preferences")
+    response = client.post(url, {"email_frequency": "never"})
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+    signed_in(client, outsider)
+    assert client.post(url, {"email_frequency": "never"}).status_code == 404
+    assert frequency_of(outsider) == EmailFrequency.IMMEDIATE
+    signed_in(client, chief_officer)
+    assert client.get(url).status_code == 405
 
 
 # ----------------------------------------------------------------------------- the API
@@ -281,3 +363,44 @@ def test_the_notifications_api_takes_the_same_few_queries_at_any_size(
     with django_assert_max_num_queries(5):
         response = client.get(api_url("notification-list"), {"page_size": 200})
     assert len(response.json()["results"]) == size
+
+
+def test_the_api_reads_and_sets_how_the_person_is_emailed(world: World, chief_officer: User):
+    client = api_as(chief_officer)
+    url = api_url("notification-preferences")
+    assert client.get(url).json() == {"email_frequency": "immediate"}
+    response = client.put(url, {"email_frequency": "daily"}, format="json")
+    assert (response.status_code, response.json()) == (200, {"email_frequency": "daily"})
+    assert frequency_of(chief_officer) == EmailFrequency.DAILY
+    assert client.get(url).json() == {"email_frequency": "daily"}
+
+
+@pytest.mark.parametrize("body", [{"email_frequency": "weekly"}, {}, {"email_frequency": None}])
+def test_a_bad_email_setting_over_the_api_is_a_field_error(
+    world: World, chief_officer: User, body: dict[str, Any]
+):
+    response = api_as(chief_officer).put(api_url("notification-preferences"), body, format="json")
+    assert response.status_code == 400
+    assert is_field_error(response.json(), "email_frequency")
+    assert frequency_of(chief_officer) == EmailFrequency.IMMEDIATE
+
+
+@pytest.mark.parametrize("persona", [*MEMBERS, "outsider"])
+def test_every_member_has_an_email_setting_and_the_outsider_gets_404(
+    world: World, request: pytest.FixtureRequest, persona: str
+):
+    person = request.getfixturevalue(persona)
+    client = api_as(person)
+    url = api_url("notification-preferences")
+    expected = 404 if persona == "outsider" else 200
+    assert client.get(url).status_code == expected
+    assert client.put(url, {"email_frequency": "never"}, format="json").status_code == expected
+    assert frequency_of(person) == (
+        EmailFrequency.IMMEDIATE if persona == "outsider" else EmailFrequency.NEVER
+    )
+
+
+def test_anonymous_callers_have_no_email_setting(world: World, api: Any):
+    url = api_url("notification-preferences")
+    assert api.get(url).status_code == 401
+    assert api.put(url, {"email_frequency": "never"}, format="json").status_code == 401

@@ -20,12 +20,14 @@ from django.utils import timezone
 from bids.services import ocds, outcomes
 from kiaa.models import Membership, ProtocolVersion, Role
 from kiaa.services import members, protocol
+from kiaa.services.calendar import calendar_feed_create
 from kiaa.services.notifications import notify
 from kiaa.tenancy import TENANT_KWARG
 from partnerships.services import withdrawals
 from tests.factories import AgencyFactory, ServiceAreaFactory, grant
 from tests.factories.bids import bid_paper, declare, make_tender, tupe_paper
 from tests.factories.core import _platform_admin
+from tests.factories.disputes import BreachFactory
 from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,10 @@ def walk(
 
 ALL_ROUTES = walk(get_resolver().url_patterns)
 TENANT_ROUTES = [r for r in ALL_ROUTES if TENANT_KWARG in r.params]
+# Their credential is a secret in the address (a calendar app cannot sign in), not a session:
+# test_every_secret_link_url_is_isolated_between_alliances proves the same promises for them.
+SECRET_LINK_ROUTES = {"api:calendar-feed"}
+SESSION_ROUTES = [r for r in TENANT_ROUTES if r.name not in SECRET_LINK_ROUTES]
 
 
 def test_the_walk_finds_the_pages_and_the_api():
@@ -138,6 +144,7 @@ def populated(world, admin):
         )
         upload(chief_of(lead), lead, title=f"Alliance paper {alliance.slug}")
         bid_history(alliance, lead, second)
+        BreachFactory(agency=lead, partnership=consortium)  # what the detectors would find
     # The insider sits on both boards too, so every page of the home alliance is theirs to see.
     for agency in (world.lead, world.partner):
         grant(insider(world), Role.TRUSTEE, agency)
@@ -234,7 +241,7 @@ def hit(client: Client, method: str, url: str) -> int:
     ).status_code
 
 
-@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+@pytest.mark.parametrize("route", SESSION_ROUTES, ids=lambda r: r.name or r.route)
 def test_every_url_is_isolated_between_alliances(route, populated, outsider, admin):
     """One populated world per route, four promises checked against it."""
     url = url_for(route, populated.alliance.slug, object_in(route, populated.alliance))
@@ -280,6 +287,33 @@ def a_missing_alliance_and_a_hidden_one_look_the_same(
     assert hidden.status_code == missing.status_code == 404
     # The pages differ only in the per-render CSRF mask of the sign-out form.
     assert unmasked(hidden.content) == unmasked(missing.content)
+
+
+@pytest.mark.parametrize("name", sorted(SECRET_LINK_ROUTES))
+def test_every_secret_link_url_is_isolated_between_alliances(name, populated, outsider):
+    """The secret opens its own alliance's URL only; without it a session is no credential,
+    and every alliance, held, hidden or missing, looks the same."""
+    assert name in {r.name for r in TENANT_ROUTES}, f"{name} must stay an alliance URL"
+    home, other, missing = (
+        reverse(name, kwargs={TENANT_KWARG: slug})
+        for slug in (populated.alliance.slug, populated.other_alliance.slug, "no-such-alliance")
+    )
+    _, secret = calendar_feed_create(person=insider(populated), alliance=populated.alliance)
+    _, outsiders = calendar_feed_create(person=outsider, alliance=populated.other_alliance)
+    assert Client().get(home, {"token": secret}).status_code == 200
+    member, stranger = Client(), Client()
+    member.force_login(insider(populated))
+    stranger.force_login(outsider)
+    anonymous = [
+        Client().get(home),
+        Client().get(home, {"token": outsiders}),
+        Client().get(other, {"token": secret}),
+        Client().get(missing, {"token": secret}),
+    ]
+    signed_in = [member.get(home), stranger.get(home), stranger.get(missing)]
+    assert {r.status_code for r in anonymous + signed_in} == {404}
+    assert len({r.content for r in anonymous}) == 1
+    assert unmasked(signed_in[1].content) == unmasked(signed_in[2].content)
 
 
 def unmasked(content: bytes) -> bytes:
