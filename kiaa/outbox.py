@@ -10,7 +10,8 @@ because the run marks it done in the same transaction as its work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from importlib import import_module
 from typing import Any
@@ -40,8 +41,43 @@ MAX_ATTEMPTS = 10
 def enqueue(task: str, **kwargs: Any) -> OutboxMessage:
     """Run the task `task(**kwargs)` after this transaction commits, and until it has run."""
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs, created_at=timezone.now())
-    transaction.on_commit(lambda: publish([message.pk]))
+    transaction.on_commit(_Batch.current().add(message.pk))
     return message
+
+
+class _Batch:
+    """The messages this thread enqueued since its last publish, published together.
+
+    Each message has its own commit hook; the first hook a commit runs publishes its message
+    and every one enqueued after it, on one connection, so an absent broker costs the
+    transaction one timeout rather than one per message; the later hooks find theirs sent.
+    Messages before it are left alone: their hooks were dropped with a rollback, or are yet
+    to run.
+    """
+
+    _current = threading.local()
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.unsent: set[int] = set()  # positions in `ids`
+
+    @classmethod
+    def current(cls) -> _Batch:
+        batch: _Batch | None = getattr(cls._current, "batch", None)
+        if batch is None or len(batch.unsent) < len(batch.ids):  # a commit published from it
+            batch = cls._current.batch = cls()
+        return batch
+
+    def add(self, pk: int) -> Callable[[], None]:
+        position = len(self.ids)
+        self.ids.append(pk)
+        self.unsent.add(position)
+        return lambda: self.publish_from(position)
+
+    def publish_from(self, position: int) -> None:
+        taken = sorted(p for p in self.unsent if p >= position)
+        self.unsent.difference_update(taken)
+        publish(self.ids[p] for p in taken)
 
 
 def publish(ids: Iterable[int]) -> int:

@@ -2,8 +2,10 @@
 
 Beat keeps its own record of what it sent in a local file; a beat restarted without it (a new
 container) or two beats by mistake would send a job again. Each job therefore claims its tick
-in the database, in the transaction that does the work: a second delivery in the same tick
-finds the claim and does nothing, and a run that fails leaves the tick for its retry.
+in the database first: a second delivery in the same tick finds the claim and does nothing.
+A run that fails gives the claim back for its retry; one killed outright keeps it, and the
+next tick's run (every job is an idempotent catch-up) does the work. The claim commits on its
+own, so a long job holds no lock on it.
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ def tick_of(moment: datetime, every: timedelta) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % step, tz=UTC)
 
 
-def claim(job: str, *, now: datetime | None = None) -> bool:
-    """Claim this tick of `job`, in the caller's transaction; False if it is already claimed."""
+def claim(job: str, *, now: datetime | None = None) -> int | None:
+    """Claim this tick of `job`: the claim's id, or None if the tick is already claimed."""
     # Imported here: the Celery app reads the schedule before Django is set up.
     from kiaa.models import ScheduledRun
 
@@ -77,10 +79,9 @@ def claim(job: str, *, now: datetime | None = None) -> bool:
     tick = tick_of(now, jobs()[job].every)
     try:
         with transaction.atomic():
-            ScheduledRun.objects.create(job=job, tick=tick, started_at=now)
+            return ScheduledRun.objects.create(job=job, tick=tick, started_at=now).pk
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
 def once_per_tick(work: Callable[..., T]) -> Callable[..., T | None]:
@@ -93,9 +94,15 @@ def once_per_tick(work: Callable[..., T]) -> Callable[..., T | None]:
     def guarded(*args: Any, job: str | None = None, **kwargs: Any) -> T | None:
         if job is None:
             return work(*args, **kwargs)
-        with transaction.atomic():
-            if not claim(job):
-                return None
+        claimed = claim(job)
+        if claimed is None:
+            return None
+        try:
             return work(*args, **kwargs)
+        except Exception:
+            from kiaa.models import ScheduledRun
+
+            ScheduledRun.objects.filter(pk=claimed).delete()
+            raise
 
     return guarded

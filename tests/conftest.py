@@ -7,6 +7,7 @@ plus an outsider from another alliance. Each persona says what it may see.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else "PostgreSQL not running (DATABASE_URL unset)",
         "redis": None if settings.TEST_REDIS_URL else "Redis not running (REDIS_URL unset)",
     }
+    # The live-broker tests start their own redis-server, worker and beat on PostgreSQL.
+    missing["live_broker"] = missing["postgres"] or (
+        None if shutil.which("redis-server") else "redis-server not installed"
+    )
     for item in items:
         for marker, reason in missing.items():
             if reason and item.get_closest_marker(marker):
