@@ -1,4 +1,4 @@
-"""The partnerships app's due dates: MoU reviews and the end of withdrawals."""
+"""The partnerships app's due dates: MoU reviews, and withdrawals starting and ending."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from partnerships.models import MouVersion, Partnership, PartnershipMember, With
 
 
 def partnership_dues(alliance: Alliance, start: datetime, end: datetime) -> list[Due]:
-    """MoU review dates and withdrawal endings in [start, end), in four queries."""
+    """MoU review dates and withdrawals starting or ending in [start, end), in five queries."""
     reviews = _reviews(alliance, start, end)
     members: dict[int, set[int]] = {r["partnership_id"]: set() for r in reviews}
     places = PartnershipMember.objects.filter(
@@ -29,11 +29,18 @@ def partnership_dues(alliance: Alliance, start: datetime, end: datetime) -> list
         .filter(ends_at__gte=start, ends_at__lt=end)
         .values("pk", "agency_id", "agency__name", "partnership__name", "starts_at", "ends_at")
     )
-    agencies = {a for ids in members.values() for a in ids} | {w["agency_id"] for w in endings}
-    chiefs = chief_officers(alliance, agencies)
+    # A withdrawal in force until its bid ends has no end date yet: its start shows instead.
+    open_ended = list(
+        Withdrawal.objects.for_alliance(alliance)
+        .filter(ends_at__isnull=True, starts_at__gte=start, starts_at__lt=end)
+        .values("pk", "agency_id", "agency__name", "partnership__name", "starts_at")
+    )
+    withdrawn = {w["agency_id"] for w in endings} | {w["agency_id"] for w in open_ended}
+    chiefs = chief_officers(alliance, {a for ids in members.values() for a in ids} | withdrawn)
     return [
         *(_review_due(alliance, r, members[r["partnership_id"]], chiefs) for r in reviews),
         *(_ending_due(alliance, w, chiefs[w["agency_id"]]) for w in endings),
+        *(_start_due(alliance, w, chiefs[w["agency_id"]]) for w in open_ended),
     ]
 
 
@@ -83,4 +90,19 @@ def _ending_due(alliance: Alliance, row: dict[str, Any], chiefs: set[int]) -> Du
         # reminded; the barrier gives the papers back by itself.
         remind_overdue=False,
         description="When it ends the agency returns to the partnership's working and papers.",
+    )
+
+
+def _start_due(alliance: Alliance, row: dict[str, Any], chiefs: set[int]) -> Due:
+    return Due(
+        key=f"withdrawal:{row['pk']}:start",
+        kind="withdrawal",
+        title=f"{row['agency__name']} withdrawn from {row['partnership__name']} while it bids",
+        due_at=row["starts_at"],
+        url=reverse("withdrawals", kwargs={"alliance_slug": alliance.slug}),
+        recipients=frozenset(chiefs),
+        # Something that happened, for the calendar: nothing to do, so nothing to remind.
+        outstanding=False,
+        remind_overdue=False,
+        description="It stays withdrawn until its bid ends; the end then shows here.",
     )

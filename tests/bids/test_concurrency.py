@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from bids.models import BidWithdrawal, Declaration
 from bids.services import declarations
@@ -17,35 +13,13 @@ from kiaa.models import AuditEvent, BoardDecision
 from kiaa.services.alliances import agency_update
 from kiaa.services.decisions import DECIDED, decision_vote
 from partnerships.models import Withdrawal
+from tests.concurrency import at_once
 from tests.factories import AgencyFactory, AllianceFactory, ServiceAreaFactory
 from tests.factories.bids import draft, make_tender
 from tests.factories.core import _platform_admin
 from tests.factories.partnerships import board_of, chief_of, make_partnership
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def at_once(*calls: Callable[[], object]) -> tuple[list[object], list[BaseException]]:
-    """Run the calls in threads released together; their results and errors."""
-    start = threading.Barrier(len(calls))
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            start.wait()
-            results.append(call())
-        except BaseException as error:  # collected for the test to judge
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.fixture

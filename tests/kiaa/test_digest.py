@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -13,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
 from django.utils import timezone
 
 from kiaa import tasks
@@ -25,6 +22,7 @@ from kiaa.services.notifications import (
     notifications_digest,
     notify,
 )
+from tests.concurrency import at_once
 from tests.conftest import World
 from tests.factories import AgencyFactory, AllianceFactory, PersonFactory, grant
 
@@ -208,29 +206,6 @@ def test_a_bad_frequency_is_refused_and_nothing_changes(chief_officer: User, val
 
 
 # ------------------------------------------------------------------ races, on PostgreSQL
-
-
-def at_once(*calls: Callable[[], object]) -> tuple[list[object], list[BaseException]]:
-    """Run the calls in threads released together; their results and errors."""
-    start = threading.Barrier(len(calls))
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            start.wait()
-            results.append(call())
-        except BaseException as error:  # collected for the test to judge
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.mark.postgres

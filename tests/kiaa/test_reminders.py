@@ -196,6 +196,19 @@ def test_a_withdrawal_ending_is_news_for_the_withdrawn_agency_not_a_task(world: 
     assert found.outstanding and not found.remind_overdue
 
 
+def test_a_withdrawal_with_no_end_yet_shows_its_start_and_is_never_reminded(world: World):
+    network = make_partnership(world.lead, world.partner)
+    withdrawal = withdrawals.withdrawal_start(
+        actor=None, partnership=network, agency=world.partner, reason="Bidding"
+    )
+    found = due(world.alliance, f"withdrawal:{withdrawal.pk}:start")
+    assert found is not None
+    assert found.recipients == {chief_of(world.partner).pk}
+    assert found.due_at == withdrawal.starts_at
+    assert not found.outstanding and not found.remind_overdue
+    assert sending.reminders_send_for(alliance=world.alliance) == 0
+
+
 def test_tender_deadlines_are_due_from_the_agencies_they_concern(world: World):
     now = timezone.now()
     tender = make_tender(
