@@ -2,7 +2,9 @@
 
 `enqueue` writes the request in the caller's transaction, so it exists exactly when the change
 does. After the commit it is handed to Celery with a bounded publish: a broker that is down
-costs a web request at most about a second, never a hang. Whatever did not reach the broker,
+costs a web request at most about a second, never a hang, and after one failure the process
+leaves new messages to the relay for a while, so the next requests cost nothing. Whatever did
+not reach the broker,
 or reached it and was lost, the relay (on Celery beat) hands over again; a message runs once,
 because the run marks it done in the same transaction as its work.
 """
@@ -10,8 +12,8 @@ because the run marks it done in the same transaction as its work.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Iterable
 from datetime import timedelta
 from importlib import import_module
 from typing import Any
@@ -34,6 +36,10 @@ REPUBLISH_AFTER = timedelta(minutes=5)
 # Messages that ran are kept a while, to answer "did it run?".
 KEEP_DONE = timedelta(days=7)
 RELAY_BATCH = 500
+# After a failed publish, this process leaves what commits to the relay for this long: during an
+# outage one request in that time pays the timeout, not every request (nor every task of one).
+BROKER_RETRY_AFTER_SECONDS = 30
+_broker_down_until: dict[str, float] = {}  # per broker URL
 # A message that failed this many times is left for a person to look at (it is logged).
 MAX_ATTEMPTS = 10
 
@@ -41,43 +47,14 @@ MAX_ATTEMPTS = 10
 def enqueue(task: str, **kwargs: Any) -> OutboxMessage:
     """Run the task `task(**kwargs)` after this transaction commits, and until it has run."""
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs, created_at=timezone.now())
-    transaction.on_commit(_Batch.current().add(message.pk))
+    transaction.on_commit(lambda: _publish_after_commit(message.pk))
     return message
 
 
-class _Batch:
-    """The messages this thread enqueued since its last publish, published together.
-
-    Each message has its own commit hook; the first hook a commit runs publishes its message
-    and every one enqueued after it, on one connection, so an absent broker costs the
-    transaction one timeout rather than one per message; the later hooks find theirs sent.
-    Messages before it are left alone: their hooks were dropped with a rollback, or are yet
-    to run.
-    """
-
-    _current = threading.local()
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.unsent: set[int] = set()  # positions in `ids`
-
-    @classmethod
-    def current(cls) -> _Batch:
-        batch: _Batch | None = getattr(cls._current, "batch", None)
-        if batch is None or len(batch.unsent) < len(batch.ids):  # a commit published from it
-            batch = cls._current.batch = cls()
-        return batch
-
-    def add(self, pk: int) -> Callable[[], None]:
-        position = len(self.ids)
-        self.ids.append(pk)
-        self.unsent.add(position)
-        return lambda: self.publish_from(position)
-
-    def publish_from(self, position: int) -> None:
-        taken = sorted(p for p in self.unsent if p >= position)
-        self.unsent.difference_update(taken)
-        publish(self.ids[p] for p in taken)
+def _publish_after_commit(pk: int) -> None:
+    """Publish unless the broker failed us lately: then the relay will, and nobody waits."""
+    if time.monotonic() >= _broker_down_until.get(current_app.conf.broker_url, 0.0):
+        publish([pk])
 
 
 def publish(ids: Iterable[int]) -> int:
@@ -104,6 +81,7 @@ def publish(ids: Iterable[int]) -> int:
             for pk in ids:
                 app.send_task(RUN_TASK, args=(pk,), connection=connection, retry=False)
     except (OSError, KombuError) as error:
+        _broker_down_until[app.conf.broker_url] = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
         logger.warning("Broker unreachable; %d task(s) wait in the outbox: %s", len(ids), error)
         return 0
     OutboxMessage.objects.filter(pk__in=ids).update(

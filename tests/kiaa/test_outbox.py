@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     """Celery pointed at a port where nothing listens, with eager mode off."""
+    monkeypatch.setattr(outbox, "_broker_down_until", {})
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url="redis://127.0.0.1:9/0", task_always_eager=False)
     yield
@@ -130,14 +131,35 @@ def test_messages_that_ran_long_ago_are_forgotten():
     assert not OutboxMessage.objects.exists()
 
 
-def test_messages_of_one_commit_reach_the_broker_in_one_publish(
-    monkeypatch, django_capture_on_commit_callbacks
+def test_after_a_failed_publish_new_messages_wait_for_the_relay_without_trying(
+    world, admin, broker_down, monkeypatch, django_capture_on_commit_callbacks
 ):
-    # One connection attempt per commit: a silent broker costs a request one timeout, not one
-    # per task it asked for.
-    published = []
-    monkeypatch.setattr(outbox, "publish", lambda ids: published.append(list(ids)))
+    # During an outage one request pays the timeout, not every request, nor every task of one.
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, admin)
+    tried = []
+    monkeypatch.setattr(outbox.current_app, "connection_for_write", tried.append)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        messages = [outbox.enqueue("kiaa.tasks.audit_verify_all") for _ in range(3)]
+        for _ in range(3):
+            outbox.enqueue("kiaa.tasks.audit_verify_all")
 
-    assert [ids for ids in published if ids] == [[m.pk for m in messages]]
+    assert tried == []
+    assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 4
+
+
+def test_the_relay_tries_the_broker_even_after_a_failure(broker_down, monkeypatch):
+    outbox._broker_down_until[app.conf.broker_url] = time.monotonic() + 60
+    OutboxMessage.objects.create(
+        task="kiaa.tasks.audit_verify_all", created_at=timezone.now() - timedelta(minutes=1)
+    )
+    tried = []
+
+    def refused(**options):
+        tried.append(options)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(outbox.current_app, "connection_for_write", refused)
+
+    assert outbox.relay() == 0
+    assert len(tried) == 1
+    assert OutboxMessage.objects.get().published_at is None
