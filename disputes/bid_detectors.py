@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from bids.models import Allocation, Declaration, NamedPartner, Tender, TenderServiceArea
@@ -178,7 +178,7 @@ def _exclusive_partners_apart(
     partnerships = _exclusive_partnerships(alliance)
     if not tenders or not partnerships:
         return
-    tender_areas = _areas(
+    tender_areas = _grouped(
         TenderServiceArea.objects.filter(tender_id__in=tenders).values_list(
             "tender_id", "service_area_id"
         )
@@ -216,21 +216,19 @@ def _exclusive_partners_apart(
 
 def _exclusive_partnerships(alliance: Alliance) -> dict[int, tuple[str, set[int], set[int]]]:
     """Partnerships (not dissolved) whose current MoU is exclusive: name, members, areas."""
-    latest = MouVersion.objects.filter(partnership_id=OuterRef("partnership_id")).order_by(
-        "-number"
-    )
     exclusive = (
-        MouVersion.objects.for_alliance(alliance)
-        .filter(number=Subquery(latest.values("number")[:1]), exclusive=True)
+        MouVersion.objects.current()
+        .for_alliance(alliance)
+        .filter(exclusive=True)
         .exclude(partnership__status=Partnership.Status.DISSOLVED)
     )
     names = dict(exclusive.values_list("partnership_id", "partnership__name"))
-    members = _areas(
+    members = _grouped(
         PartnershipMember.objects.filter(
             partnership_id__in=names, status=PartnershipMember.Status.ACTIVE
         ).values_list("partnership_id", "agency_id")
     )
-    areas = _areas(
+    areas = _grouped(
         PartnershipServiceArea.objects.filter(partnership_id__in=names).values_list(
             "partnership_id", "service_area_id"
         )
@@ -238,7 +236,7 @@ def _exclusive_partnerships(alliance: Alliance) -> dict[int, tuple[str, set[int]
     return {p: (name, members.get(p, set()), areas.get(p, set())) for p, name in names.items()}
 
 
-def _areas(rows: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+def _grouped(rows: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
     """Pairs grouped by their first member."""
     grouped: dict[int, set[int]] = defaultdict(set)
     for key, value in rows:

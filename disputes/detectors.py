@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from bids.models import BidWithdrawal
@@ -88,7 +88,9 @@ def _activity(
 ) -> dict[int, list[tuple[datetime, str]]]:
     """Each withdrawal's activity by its agency in its partnership while it was in force."""
     found: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    pairs = {(w.partnership_id, w.agency_id) for w in withdrawals}
+    pairs: dict[tuple[int, int], list[Withdrawal]] = defaultdict(list)  # whose, where
+    for w in withdrawals:
+        pairs[(w.partnership_id, w.agency_id)].append(w)
     partnership_ids = {p for p, _ in pairs}
     start = min(w.starts_at for w in withdrawals)
     uploads = Document.objects.for_alliance(alliance).filter(
@@ -128,10 +130,8 @@ def _activity(
         )
     ]
     for partnership_id, agency_id, at, what in events:
-        if (partnership_id, agency_id) not in pairs:
-            continue
-        for w in withdrawals:
-            if (w.partnership_id, w.agency_id) == (partnership_id, agency_id) and _during(w, at):
+        for w in pairs.get((partnership_id, agency_id), ()):
+            if _during(w, at):
                 found[w.pk].append((at, what))
     return found
 
@@ -148,14 +148,9 @@ def mou_unsigned(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Fi
         "pk",
         scope.partnerships,
     )
-    latest = MouVersion.objects.filter(partnership_id=OuterRef("partnership_id")).order_by(
-        "-number"
-    )
     current = {
         v.partnership_id: v
-        for v in MouVersion.objects.filter(
-            partnership__in=partnerships, number=Subquery(latest.values("number")[:1])
-        )
+        for v in MouVersion.objects.filter(partnership__in=partnerships).current()
     }
     signed = set(
         MouSignature.objects.filter(version__in=[v.pk for v in current.values()]).values_list(

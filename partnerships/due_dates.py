@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,16 +45,13 @@ def partnership_dues(alliance: Alliance, start: datetime, end: datetime) -> list
 
 def _reviews(alliance: Alliance, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """The review dates of current MoUs (no newer version) of partnerships not dissolved."""
-    newer = MouVersion.objects.filter(
-        partnership_id=OuterRef("partnership_id"), number__gt=OuterRef("number")
-    )
     rows = (
-        MouVersion.objects.for_alliance(alliance)
+        MouVersion.objects.current()
+        .for_alliance(alliance)
         .filter(
             review_due_on__gte=timezone.localdate(start), review_due_on__lte=timezone.localdate(end)
         )
         .exclude(partnership__status=Partnership.Status.DISSOLVED)
-        .filter(~Exists(newer))
         .values("partnership_id", "partnership__name", "review_due_on")
     )
     return [r for r in rows if in_window(day_start(r["review_due_on"]), start, end)]

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase
 
 from kiaa.models import Agency, ServiceArea, TenantModel, User
-from partnerships.querysets import WithdrawalQuerySet
+from partnerships.querysets import MouVersionQuerySet, WithdrawalQuerySet
 
 
 class Partnership(TenantModel):
@@ -211,6 +211,8 @@ class MouVersion(TenantModel):
     review_due_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+
+    objects = MouVersionQuerySet.as_manager()  # type: ignore[misc]  # a TenantQuerySet with more
 
     class Meta:
         ordering = ["-number"]

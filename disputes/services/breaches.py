@@ -7,12 +7,13 @@ constraint makes the second insert wait for the first and then find it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from disputes.detectors import DETECTORS
@@ -21,8 +22,9 @@ from disputes.links import breach_url
 from disputes.models import Breach
 from kiaa import audit
 from kiaa.models import Agency, Alliance, Membership, Role
-from kiaa.services.notifications import notify, notify_people
+from kiaa.services.notifications import Message, notify_each
 
+VERB = "breach.detected"
 # Breaches still before the arbiter: only these have their evidence refreshed or are cleared.
 UNDECIDED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW)
 
@@ -156,35 +158,51 @@ def _audit(breach: Breach, verb: str, **payload: object) -> None:
 
 
 def _tell(alliance: Alliance, breaches: list[Breach]) -> None:
-    """The arbiter and the alliance's admins hear of each new breach, and so does the agency."""
+    """The arbiter and the alliance's admins hear of each new breach, and so does the agency.
+
+    Two reads and one insert for the whole run, however many it found (a first reconcile may
+    find many).
+    """
     if not breaches:
         return
-    arbiters = Agency.objects.for_alliance(alliance).filter(is_arbiter=True)
-    admins = Membership.objects.for_alliance(alliance).filter(
-        role=Role.ALLIANCE_ADMIN, user__is_active=True
+    people = (
+        Membership.objects.for_alliance(alliance)
+        .filter(user__is_active=True)
+        .filter(
+            Q(role=Role.ARBITER, agency__is_arbiter=True)
+            | Q(role=Role.ALLIANCE_ADMIN)
+            | Q(role=Role.CHIEF_OFFICER, agency_id__in={b.agency_id for b in breaches})
+        )
+        .values_list("user_id", "agency_id", "role")
+        .distinct()
+        .order_by("agency_id", "user_id")
     )
-    admin_ids = list(admins.values_list("user_id", flat=True))
+    by_role: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+    for user_id, agency_id, role in people:
+        by_role[role].append((user_id, agency_id))
+    names = dict(
+        Agency.objects.filter(pk__in={b.agency_id for b in breaches}).values_list("pk", "name")
+    )
+    messages: list[Message] = []
     for breach in breaches:
-        title = f"Possible breach: {breach.get_kind_display()}"
-        url = breach_url(breach)
-        notify(
-            alliance=alliance,
-            agencies=arbiters,
-            roles=(Role.ARBITER,),
-            verb="breach.detected",
-            title=title,
-            body=breach.summary,
-            url=url,
-        )
-        notify_people(
-            alliance=alliance, people=admin_ids, verb="breach.detected", title=title, url=url
-        )
-        if breach.agency_id is not None:
-            notify(
-                alliance=alliance,
-                agencies=[breach.agency_id],
-                verb="breach.detected",
-                title=f"The alliance's records show a possible breach by {breach.agency}",
-                body=breach.summary,
-                url=url,
-            )
+        messages += _messages(breach, by_role, names)
+    notify_each(alliance=alliance, messages=messages)
+
+
+def _messages(
+    breach: Breach, by_role: dict[str, list[tuple[int, int | None]]], names: dict[int, str]
+) -> list[Message]:
+    title = f"Possible breach: {breach.get_kind_display()}"
+    url = breach_url(breach)
+    told = [
+        *(Message(u, VERB, title, breach.summary, url, a) for u, a in by_role[Role.ARBITER]),
+        *(Message(u, VERB, title, "", url, None) for u, _ in by_role[Role.ALLIANCE_ADMIN]),
+    ]
+    if breach.agency_id is not None:
+        own = f"The alliance's records show a possible breach by {names[breach.agency_id]}"
+        told += [
+            Message(u, VERB, own, breach.summary, url, a)
+            for u, a in by_role[Role.CHIEF_OFFICER]
+            if a == breach.agency_id
+        ]
+    return told

@@ -91,11 +91,6 @@ class Message:
     agency_id: int | None = None
 
 
-def notify_each(*, alliance: Alliance, messages: Sequence[Message]) -> list[Notification]:
-    """Send each message to its person: one insert and one email task, in the caller's transaction."""
-    return _store(alliance, messages)
-
-
 def _create(
     alliance: Alliance,
     people: list[tuple[int, int | None]],
@@ -106,14 +101,16 @@ def _create(
     url: str,
 ) -> list[Notification]:
     """The same message to each of these people (with the agency it concerns them through)."""
-    return _store(
-        alliance,
-        [Message(user_id, verb, title, body, url, agency_id) for user_id, agency_id in people],
+    return notify_each(
+        alliance=alliance,
+        messages=[
+            Message(user_id, verb, title, body, url, agency_id) for user_id, agency_id in people
+        ],
     )
 
 
-def _store(alliance: Alliance, messages: Sequence[Message]) -> list[Notification]:
-    """The in-app notifications, and an email task that runs after the commit."""
+def notify_each(*, alliance: Alliance, messages: Sequence[Message]) -> list[Notification]:
+    """Send each message to its person: one insert and one email task, in the caller's transaction."""
     if not messages:
         return []
     now = timezone.now()
