@@ -11,7 +11,7 @@ from kiaa.permissions import Roles
 
 def can_register_tender(roles: Roles) -> bool:
     """Admins and chief officers put opportunities on the register."""
-    return roles.is_admin or roles.has(Role.CHIEF_OFFICER)
+    return roles.is_admin or roles.acts(Role.CHIEF_OFFICER)
 
 
 def can_manage_tender(roles: Roles) -> bool:
@@ -21,7 +21,7 @@ def can_manage_tender(roles: Roles) -> bool:
 
 def can_declare_for(roles: Roles, *, agency_id: int) -> bool:
     """A chief officer drafts and answers for their own agency's bids (the board then decides)."""
-    return roles.has(Role.CHIEF_OFFICER, agency_id)
+    return roles.acts(Role.CHIEF_OFFICER, agency_id)
 
 
 def can_manage_declaration(roles: Roles, declaration: Declaration) -> bool:
@@ -30,18 +30,18 @@ def can_manage_declaration(roles: Roles, declaration: Declaration) -> bool:
 
 def can_share_bid_papers(roles: Roles, team: Iterable[int]) -> bool:
     """A bid team's chief officers and staff share its papers."""
-    return any(roles.has(Role.CHIEF_OFFICER, a) or roles.has(Role.STAFF, a) for a in team)
+    return any(roles.acts(Role.CHIEF_OFFICER, a) or roles.acts(Role.STAFF, a) for a in team)
 
 
 def can_share_tupe(roles: Roles, tender: Tender) -> bool:
     """The incumbent's chief officer or staff put the staff-transfer information in the room."""
     incumbent = tender.incumbent_agency_id
     return incumbent is not None and (
-        roles.has(Role.CHIEF_OFFICER, incumbent) or roles.has(Role.STAFF, incumbent)
+        roles.acts(Role.CHIEF_OFFICER, incumbent) or roles.acts(Role.STAFF, incumbent)
     )
 
 
 def can_release_tupe(roles: Roles, tender: Tender) -> bool:
     """The incumbent's chief officer or an admin opens the room to every declared bidder."""
     incumbent = tender.incumbent_agency_id
-    return roles.is_admin or (incumbent is not None and roles.has(Role.CHIEF_OFFICER, incumbent))
+    return roles.is_admin or (incumbent is not None and roles.acts(Role.CHIEF_OFFICER, incumbent))

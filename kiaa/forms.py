@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from kiaa.models import Agency, Alliance, BoardVote, Role, ServiceArea
+from kiaa.models import Agency, Alliance, BoardVote, ExpulsionBy, Role, ServiceArea
 from kiaa.services.protocol import (
     MAX_ALLOCATION_DAYS,
     MAX_GRACE_DAYS,
@@ -52,6 +52,10 @@ class AgencyEditForm(AgencyForm):
     status = forms.ChoiceField(
         choices=[(Agency.Status.ACTIVE, "Active"), (Agency.Status.SUSPENDED, "Suspended")],
         help_text="Expulsion follows a ruling and is not set here.",
+    )
+    may_arbitrate = forms.BooleanField(
+        required=False,
+        label="May lend an independent arbiter when the CVS is a party to a dispute",
     )
 
 
@@ -178,6 +182,22 @@ class ProtocolSettingsForm(forms.Form):
             f"possible breach (1 to {MAX_SIGNATURE_DAYS})."
         ),
     )
+
+    # Not required either: left out, what the alliance chose stays.
+    expulsion_by = forms.ChoiceField(
+        required=False,
+        choices=ExpulsionBy.choices,
+        widget=forms.RadioSelect,
+        label="What may end an agency's membership",
+        help_text=(
+            "Clause 6: a member found competing while still working in partnership ceases to be "
+            "a member. Never one person's click: either a ruling of the arbiter that orders it, "
+            "or a vote of the other member agencies' trustee boards (a majority of them)."
+        ),
+    )
+
+    def clean_expulsion_by(self) -> str | None:
+        return self.cleaned_data.get("expulsion_by") or None
 
 
 # The largest contract value a form takes, in pounds (well inside the database's range).

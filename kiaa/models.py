@@ -117,6 +117,8 @@ class Agency(TenantModel):
     )
     # The CVS that arbitrates the alliance's disputes; at most one per alliance.
     is_arbiter = models.BooleanField(default=False)
+    # May lend an independent arbiter when the CVS is itself a party to a dispute.
+    may_arbitrate = models.BooleanField(default=False)
     # The agency's people, for object permissions (django-guardian): kept in step with roles.
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency")
     service_areas = models.ManyToManyField(
@@ -258,6 +260,13 @@ def default_board_approval_kinds() -> list[str]:
     return ["consortium"]
 
 
+class ExpulsionBy(models.TextChoices):
+    """What may end an agency's membership (clause 6): never one person's click."""
+
+    RULING = "ruling", "A published ruling of the arbiter that orders it"
+    MEMBERS_VOTE = "members_vote", "A vote of the member agencies' trustee boards"
+
+
 class Protocol(TenantModel):
     """The alliance's written protocol for managing internal competition."""
 
@@ -278,10 +287,16 @@ class Protocol(TenantModel):
     mou_signature_days = models.PositiveSmallIntegerField(default=30)
     # Days before a due date that people are reminded of it.
     reminder_days = models.PositiveSmallIntegerField(default=7)
+    expulsion_by = models.CharField(
+        max_length=15, choices=ExpulsionBy.choices, default=ExpulsionBy.RULING
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["alliance"], name="one_protocol_per_alliance")
+            models.UniqueConstraint(fields=["alliance"], name="one_protocol_per_alliance"),
+            models.CheckConstraint(
+                condition=Q(expulsion_by__in=ExpulsionBy.values), name="expulsion_by_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from kiaa.errors import Code, DomainError
 from kiaa.tenancy import Tenant
 
 NOT_ALLOWED = "You do not have a role that allows this."
+NOT_A_MEMBER = "No such alliance."
 
 
 def show_refusal(form: forms.Form, error: DomainError) -> None:
@@ -28,16 +29,23 @@ def show_refusal(form: forms.Form, error: DomainError) -> None:
 
 
 class TenantView(View):
-    """A page inside an alliance; the middleware has already checked the person's role there."""
+    """A page inside an alliance; the middleware has already checked the person's role there.
+
+    A person whose only roles here are in an expelled agency sees nothing but the pages that
+    say `open_to_expelled` (the disputes about that agency, which it may still answer).
+    """
 
     tenant: Tenant
     object: Any = None
+    open_to_expelled = False
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
         self.tenant = request.tenant  # type: ignore[attr-defined]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self.tenant.roles.only_expelled and not self.open_to_expelled:
+            raise Http404(NOT_A_MEMBER)
         # The object comes first: another alliance's object is a 404 whatever the method.
         if "pk" in kwargs:
             self.object = self.get_object(kwargs["pk"])

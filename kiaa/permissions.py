@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiaa.models import Agency, Alliance, Membership, Role, User
+from kiaa.models import Agency, AgencyStatus, Alliance, Membership, Role, User
 
 # Roles a chief officer may hand out in their own agency; the rest are the alliance admin's.
 CHIEF_OFFICER_MAY_INVITE = frozenset({Role.CHIEF_OFFICER, Role.TRUSTEE, Role.STAFF})
@@ -12,19 +12,44 @@ CHIEF_OFFICER_MAY_INVITE = frozenset({Role.CHIEF_OFFICER, Role.TRUSTEE, Role.STA
 
 @dataclass(frozen=True)
 class Roles:
-    """What one person holds in one alliance: (agency id or None, role) pairs."""
+    """What one person holds in one alliance: (agency id or None, role) pairs.
+
+    `held` are the roles of agencies still in the alliance; a suspended agency's roles are
+    among them but read-only (`acts` says no). An expelled agency's roles are kept apart, in
+    `expelled`: they open nothing but the disputes about that agency (protocol clause 6).
+    """
 
     held: frozenset[tuple[int | None, str]]
+    suspended: frozenset[int] = frozenset()
+    expelled: frozenset[tuple[int, str]] = frozenset()
 
     def has(self, role: str, agency: Agency | int | None = None) -> bool:
+        """Holds the role (in that agency): enough to read what the role shows."""
         if agency is None:
             return any(r == role for _, r in self.held)
         agency_id = agency if isinstance(agency, int) else agency.pk
         return (agency_id, role) in self.held
 
+    def acts(self, role: str, agency: Agency | int | None = None) -> bool:
+        """Holds the role in an agency that is not suspended: enough to act in it."""
+        if agency is None:
+            return any(r == role and a not in self.suspended for a, r in self.held)
+        agency_id = agency if isinstance(agency, int) else agency.pk
+        return agency_id not in self.suspended and (agency_id, role) in self.held
+
+    def had(self, role: str, agency_id: int) -> bool:
+        """Held the role in an agency that has since been expelled."""
+        return (agency_id, role) in self.expelled
+
     @property
     def is_member(self) -> bool:
+        """Holds a role of an agency still in the alliance (or of the alliance itself)."""
         return bool(self.held)
+
+    @property
+    def only_expelled(self) -> bool:
+        """Every role they hold here is in an expelled agency: only its disputes stay open."""
+        return not self.held and bool(self.expelled)
 
     @property
     def holds_alliance_role(self) -> bool:
@@ -39,6 +64,11 @@ class Roles:
     def agency_ids(self) -> list[int]:
         return sorted({a for a, _ in self.held if a is not None})
 
+    @property
+    def acting_agency_ids(self) -> list[int]:
+        """The agencies the person may act for: theirs, less any suspended."""
+        return [a for a in self.agency_ids if a not in self.suspended]
+
     def names(self) -> list[str]:
         return sorted({r for _, r in self.held})
 
@@ -48,11 +78,25 @@ class Roles:
 
 
 def roles_of(person: User, alliance: Alliance) -> Roles:
-    """One query: the roles the person holds in the alliance."""
+    """One query: the roles the person holds in the alliance, with their agencies' standing."""
     if not person.is_authenticated or not person.is_active:
         return Roles(frozenset())
-    pairs = Membership.objects.for_alliance(alliance).filter(user=person)
-    return Roles(frozenset(pairs.values_list("agency_id", "role")))
+    rows = (
+        Membership.objects.for_alliance(alliance)
+        .filter(user=person)
+        .values_list("agency_id", "role", "agency__status")
+    )
+    held: set[tuple[int | None, str]] = set()
+    expelled: set[tuple[int, str]] = set()
+    suspended: set[int] = set()
+    for agency_id, role, status in rows:
+        if agency_id is not None and status == AgencyStatus.EXPELLED:
+            expelled.add((agency_id, role))
+            continue
+        held.add((agency_id, role))
+        if status == AgencyStatus.SUSPENDED:
+            suspended.add(agency_id)
+    return Roles(frozenset(held), frozenset(suspended), frozenset(expelled))
 
 
 def can_manage_alliance(roles: Roles) -> bool:
@@ -67,13 +111,13 @@ def can_invite(roles: Roles, *, agency: Agency | None, role: str) -> bool:
     return (
         agency is not None
         and role in CHIEF_OFFICER_MAY_INVITE
-        and roles.has(Role.CHIEF_OFFICER, agency)
+        and roles.acts(Role.CHIEF_OFFICER, agency)
     )
 
 
 def can_record_acceptance(roles: Roles, *, agency: Agency) -> bool:
     """A board's acceptance of the protocol is recorded by one of its trustees (clause 4)."""
-    return roles.has(Role.TRUSTEE, agency) or roles.is_admin
+    return roles.acts(Role.TRUSTEE, agency) or roles.is_admin
 
 
 def can_view_audit(roles: Roles) -> bool:
@@ -83,12 +127,12 @@ def can_view_audit(roles: Roles) -> bool:
 
 def can_vote_on(roles: Roles, *, agency_id: int) -> bool:
     """Trustees of the deciding agency vote; chief officers do not (protocol clause 4)."""
-    return roles.has(Role.TRUSTEE, agency_id)
+    return roles.acts(Role.TRUSTEE, agency_id)
 
 
 def can_set_standing_orders(roles: Roles, *, agency: Agency) -> bool:
     """An agency's standing orders are its own: its chief officer or trustees record them
     (an admin may too, for an agency still settling in)."""
     return (
-        roles.has(Role.CHIEF_OFFICER, agency) or roles.has(Role.TRUSTEE, agency) or roles.is_admin
+        roles.acts(Role.CHIEF_OFFICER, agency) or roles.acts(Role.TRUSTEE, agency) or roles.is_admin
     )

@@ -46,7 +46,9 @@ def resolve(request: HttpRequest, slug: str) -> Tenant:
         raise Http404("No such alliance.")
     person = cast(User, request.user)  # the middleware and DRF let only signed-in people here
     roles = roles_of(person, alliance)
-    if not roles.is_member:
+    # An expelled agency's people still get in, to answer disputes about it; the pages and
+    # API views decide what else stays open to them (nothing).
+    if not roles.is_member and not roles.only_expelled:
         raise Http404("No such alliance.")
     agencies = tuple(Agency.objects.for_alliance(alliance).filter(pk__in=roles.agency_ids))
     return Tenant(alliance, person, roles, _acting_agency(request, alliance, agencies), agencies)

@@ -50,8 +50,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class DashboardView(TenantView):
+    # The people of an expelled agency land here too: told where they stand, and where to go.
+    open_to_expelled = True
+
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         alliance, person = self.tenant.alliance, self.tenant.person
+        if self.tenant.roles.only_expelled:
+            ids = {agency_id for agency_id, _ in self.tenant.roles.expelled}
+            gone = Agency.objects.for_alliance(alliance).filter(pk__in=ids).order_by("name")
+            return self.render("kiaa/expelled.html", {"agencies": gone})
         version = selectors.protocol_version_current_for(alliance=alliance)
         agencies = selectors.agency_list_for(person=person, alliance=alliance)
         accepted = {a.agency_id for a in version.acceptances.all()} if version else set()

@@ -11,28 +11,28 @@ ACTIVE = PartnershipMember.Status.ACTIVE
 
 def can_propose_partnership(roles: Roles, *, lead_agency_id: int) -> bool:
     """A chief officer proposes a partnership that their own agency leads."""
-    return roles.has(Role.CHIEF_OFFICER, lead_agency_id)
+    return roles.acts(Role.CHIEF_OFFICER, lead_agency_id)
 
 
 def can_manage_partnership(roles: Roles, partnership: Partnership) -> bool:
     """The lead agency's chief officer invites, checks, drafts the MoU and confirms."""
-    return roles.has(Role.CHIEF_OFFICER, partnership.lead_agency_id)
+    return roles.acts(Role.CHIEF_OFFICER, partnership.lead_agency_id)
 
 
 def can_answer_for(roles: Roles, *, agency_id: int) -> bool:
     """An agency's chief officer accepts, declines or leaves on its behalf."""
-    return roles.has(Role.CHIEF_OFFICER, agency_id)
+    return roles.acts(Role.CHIEF_OFFICER, agency_id)
 
 
 def can_check(roles: Roles, partnership: Partnership) -> bool:
     """The lead agency's chief officer or staff record due-diligence checks."""
     lead = partnership.lead_agency_id
-    return roles.has(Role.CHIEF_OFFICER, lead) or roles.has(Role.STAFF, lead)
+    return roles.acts(Role.CHIEF_OFFICER, lead) or roles.acts(Role.STAFF, lead)
 
 
 def can_sign_mou(roles: Roles, *, agency_id: int) -> bool:
     """A trustee signs the MoU for their agency: governing-body approval."""
-    return roles.has(Role.TRUSTEE, agency_id)
+    return roles.acts(Role.TRUSTEE, agency_id)
 
 
 def member_agencies(roles: Roles, members: list[PartnershipMember]) -> list[int]:

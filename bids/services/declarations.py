@@ -34,7 +34,7 @@ SUBJECT = Declaration._meta.label_lower  # as decision_open names its subject
 
 NOT_YOUR_AGENCY = "Only the agency's chief officer can declare or answer for its bids."
 OTHER_ALLIANCE = "That agency is not in this alliance."
-AGENCY_INACTIVE = "Only an active member agency can bid."
+AGENCY_INACTIVE = "{agency} is {status}: only an active member agency can bid."
 TENDER_NOT_OPEN = "This tender is {status}: it takes no new declarations."
 ALREADY_DECLARING = "{agency} already has a declaration for this tender: withdraw it first."
 STEPPED_BACK = "{agency} has recorded that it is stepping back from this tender."
@@ -150,10 +150,15 @@ def declaration_draft(
 def _check_may_declare(actor: User, tender: Tender, agency: Agency) -> None:
     if agency.alliance_id != tender.alliance_id:
         raise DomainError(OTHER_ALLIANCE, field="agency")
+    # Standing first: a suspended agency's chief officer is told why, not that they hold no role.
+    if agency.status != Agency.Status.ACTIVE:
+        raise DomainError(_inactive(agency), Code.CONFLICT, field="agency")
     if not can.can_declare_for(roles_of(actor, tender.alliance), agency_id=agency.pk):
         raise DomainError(NOT_YOUR_AGENCY, Code.FORBIDDEN)
-    if agency.status != Agency.Status.ACTIVE:
-        raise DomainError(AGENCY_INACTIVE, Code.CONFLICT, field="agency")
+
+
+def _inactive(agency: Agency) -> str:
+    return AGENCY_INACTIVE.format(agency=agency.name, status=agency.get_status_display().lower())
 
 
 def _check_open_to(tender: Tender, agency: Agency) -> None:
@@ -220,7 +225,7 @@ def check_namings(lead: Agency, partners: Sequence[Naming]) -> None:
         if naming.agency.alliance_id != lead.alliance_id:
             raise DomainError(OTHER_ALLIANCE, field="named_partners")
         if naming.agency.status != Agency.Status.ACTIVE:
-            raise DomainError(AGENCY_INACTIVE, Code.CONFLICT, field="named_partners")
+            raise DomainError(_inactive(naming.agency), Code.CONFLICT, field="named_partners")
         if not Decimal(0) < naming.share_pct <= Decimal(100):
             raise DomainError(BAD_SHARE, field="named_partners")
     total = sum((n.share_pct for n in partners), Decimal(0))
@@ -484,3 +489,21 @@ def decision_link(decision: BoardDecision) -> str | None:
     declaration = Declaration.objects.select_related("alliance").filter(pk=decision.subject_id)
     found = declaration.first()
     return declaration_url(found) if found else None
+
+
+@transaction.atomic
+def declarations_end_for_expelled(*, actor: User, agency: Agency, reason: str) -> int:
+    """An expelled agency's live bids are withdrawn (it ceases to be a member); returns how many."""
+    live = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("alliance", "tender", "agency", "lead_declaration")
+        .filter(agency=agency, status__in=Declaration.LIVE)
+        .order_by("pk")
+    )
+    ended = 0
+    for declaration in live:
+        declaration.refresh_from_db(fields=["status"])  # a lead's withdrawal may have taken it
+        if declaration.status in Declaration.LIVE:
+            withdraw(actor, declaration, reason)
+            ended += 1
+    return ended

@@ -53,7 +53,7 @@ def bid_paper_upload(
 ) -> Document:
     """A bid's paper, commercial by default: its team sees it, a rival bidder never does."""
     roles = roles_of(actor, declaration.alliance)
-    if agency.pk not in roles.agency_ids:
+    if agency.pk not in roles.acting_agency_ids:
         raise DomainError(NOT_YOUR_AGENCY, Code.FORBIDDEN, field="agency")
     if agency.pk not in bid_team(declaration) or not can.can_share_bid_papers(roles, [agency.pk]):
         raise DomainError(NOT_IN_TEAM, Code.FORBIDDEN)

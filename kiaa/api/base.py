@@ -20,6 +20,9 @@ class TenantAPIMixin:
 
     tenant: tenancy.Tenant
     _object: Any = None
+    # Whether people whose only roles here are in an expelled agency may call it (the pages'
+    # rule: only the disputes about that agency stay open to them).
+    open_to_expelled = False
 
     def check_permissions(self, request: Request) -> None:
         if not request.user or not request.user.is_authenticated:
@@ -29,6 +32,8 @@ class TenantAPIMixin:
         except tenancy.UnheldAgency:
             raise exceptions.PermissionDenied(UNHELD_AGENCY) from None
         request.tenant = self.tenant  # type: ignore[attr-defined]
+        if self.tenant.roles.only_expelled and not self.open_to_expelled:
+            raise exceptions.NotFound("No such alliance.")
         lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
         if lookup in self.kwargs:  # type: ignore[attr-defined]
             self._object = super().get_object()  # type: ignore[misc]

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from kiaa.models import (
     Agency,
+    ExpulsionBy,
     Invitation,
     Membership,
     Notification,
@@ -42,6 +43,7 @@ class AgencySerializer(serializers.ModelSerializer[Agency]):
             "service_areas",
             "status",
             "is_arbiter",
+            "may_arbitrate",
         ]
         read_only_fields = fields
 
@@ -62,6 +64,7 @@ class AgencyUpdateSerializer(AgencyCreateSerializer):
     """Input for PATCHing an agency: any field of admission, and its status."""
 
     status = serializers.ChoiceField(choices=Agency.Status.choices, required=False)
+    may_arbitrate = serializers.BooleanField(required=False)
 
 
 class UserSummarySerializer(serializers.Serializer[Any]):
@@ -135,6 +138,7 @@ class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
     reminder_days = serializers.IntegerField(required=False, max_value=32767)
     allocation_due_days = serializers.IntegerField(required=False, max_value=32767)
     mou_signature_days = serializers.IntegerField(required=False, max_value=32767)
+    expulsion_by = serializers.ChoiceField(choices=ExpulsionBy.choices, required=False)
 
     class Meta:
         model = Protocol
@@ -146,6 +150,7 @@ class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
             "reminder_days",
             "allocation_due_days",
             "mou_signature_days",
+            "expulsion_by",
         ]
 
 

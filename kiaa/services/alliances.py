@@ -27,7 +27,15 @@ EXPULSION_NEEDS_RULING = (
     "An agency is expelled only through a recorded ruling or breach decision, not by editing it."
 )
 ARBITER_MUST_BE_ACTIVE = "The arbiter agency must be active."
-AGENCY_FIELDS = ("name", "charity_number", "company_number", "size_band", "reach", "status")
+AGENCY_FIELDS = (
+    "name",
+    "charity_number",
+    "company_number",
+    "size_band",
+    "reach",
+    "status",
+    "may_arbitrate",
+)
 CPV_DIGITS = 8
 BAD_CPV = "CPV codes are up to 8 digits, e.g. 85312310 or a prefix such as 853123."
 
@@ -173,7 +181,8 @@ def _clear_arbiter(alliance: Alliance) -> None:
 def agency_update(
     *, actor: User, agency: Agency, service_areas: Iterable[str] | None = None, **changes: Any
 ) -> Agency:
-    """Change an agency's details, service areas, status (not expulsion) or arbiter flag."""
+    """Change an agency's details, service areas, status (not expulsion), arbiter flag, or
+    whether it may lend an arbiter when the CVS is a party."""
     _require_admin(actor, agency.alliance)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     before = _agency_fields(agency)
@@ -213,5 +222,44 @@ def agency_update(
         target=agency,
         agency=agency,
         payload=payload,
+    )
+    return agency
+
+
+ALREADY_EXPELLED = "{agency} has already been expelled."
+CANNOT_SANCTION_ARBITER = (
+    "{agency} is the alliance's arbiter: move the arbiter role to another agency before "
+    "suspending or expelling it."
+)
+SANCTIONS = (Agency.Status.SUSPENDED, Agency.Status.EXPELLED)
+
+
+@transaction.atomic
+def agency_sanction(
+    *, actor: User, agency: Agency, status: str, authority: dict[str, Any]
+) -> Agency:
+    """Suspend or expel an agency on the authority of a reviewed breach, a ruling or a vote.
+
+    Only the disputes services call this, once they have checked that authority (clause 6:
+    a member's standing changes through the alliance's governing process, which `authority`
+    records, never through an edit); the audit event keeps it with the change.
+    """
+    if status not in SANCTIONS:
+        raise DomainError(f"Unknown sanction: {status}.", field="status")
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.status == Agency.Status.EXPELLED:
+        raise DomainError(ALREADY_EXPELLED.format(agency=agency.name), Code.CONFLICT)
+    if agency.is_arbiter:
+        raise DomainError(CANNOT_SANCTION_ARBITER.format(agency=agency.name), Code.CONFLICT)
+    before = agency.status
+    agency.status = status
+    agency.save(update_fields=["status"])
+    audit.record(
+        alliance=agency.alliance,
+        actor=actor,
+        verb=f"agency.{status}",
+        target=agency,
+        agency=agency,
+        payload={"status": [before, status], **authority},
     )
     return agency

@@ -13,6 +13,7 @@ from kiaa.errors import Code, DomainError
 from kiaa.models import (
     Agency,
     Alliance,
+    ExpulsionBy,
     Protocol,
     ProtocolAcceptance,
     ProtocolVersion,
@@ -115,6 +116,10 @@ BAD_ALLOCATION_DAYS = (
     f"Partners named in a winning bid should have their allocation 1 to {MAX_ALLOCATION_DAYS} "
     "days after the award."
 )
+BAD_EXPULSION_BY = (
+    "Expulsion follows either a published ruling (ruling) or a vote of the member agencies' "
+    "boards (members_vote)."
+)
 MAX_SIGNATURE_DAYS = 365
 BAD_SIGNATURE_DAYS = f"Members have 1 to {MAX_SIGNATURE_DAYS} days to sign a partnership's MoU."
 # The settings counted in days: the fewest and most each may be, and what to say otherwise.
@@ -139,11 +144,12 @@ def protocol_settings_update(
     reminder_days: int | None = None,
     allocation_due_days: int | None = None,
     mou_signature_days: int | None = None,
+    expulsion_by: str | None = None,
 ) -> Protocol:
     """The alliance's own rules: which partnership kinds need trustee approval to join or leave,
     the fewest votes a board decision needs, whether chief officers who are trustees vote, and
-    the settings in days (withdrawals after an award, reminders, allocations, MoU signatures);
-    None leaves a setting as it is."""
+    the settings in days (withdrawals after an award, reminders, allocations, MoU signatures)
+    and what may expel a member; None leaves a setting as it is."""
     if not can_manage_alliance(roles_of(actor, alliance)):
         raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
     unknown = [k for k in board_approval_kinds if k not in PARTNERSHIP_KINDS]
@@ -151,6 +157,8 @@ def protocol_settings_update(
         raise DomainError(BAD_KIND.format(kind=unknown[0]), field="board_approval_kinds")
     if minimum_quorum < 1:
         raise DomainError(QUORUM_TOO_SMALL, field="minimum_quorum")
+    if expulsion_by is not None and expulsion_by not in ExpulsionBy.values:
+        raise DomainError(BAD_EXPULSION_BY, field="expulsion_by")
     days = _days_checked(
         withdrawal_grace_days=withdrawal_grace_days,
         reminder_days=reminder_days,
@@ -165,6 +173,8 @@ def protocol_settings_update(
         protocol.chief_officers_may_vote = chief_officers_may_vote
     for name, value in days.items():
         setattr(protocol, name, value)
+    if expulsion_by is not None:
+        protocol.expulsion_by = expulsion_by
     protocol.save(update_fields=list(SETTINGS))
     audit.record(
         alliance=alliance,
@@ -191,6 +201,7 @@ SETTINGS = (
     "minimum_quorum",
     "chief_officers_may_vote",
     *DAY_SETTINGS,
+    "expulsion_by",
 )
 
 

@@ -56,7 +56,7 @@ def document_upload(
 ) -> Document:
     """Share a paper; the barrier decides at once who may see it."""
     roles = roles_of(actor, alliance)
-    if agency.alliance_id != alliance.pk or agency.pk not in roles.agency_ids:
+    if agency.alliance_id != alliance.pk or agency.pk not in roles.acting_agency_ids:
         raise DomainError(NOT_YOUR_AGENCY, Code.FORBIDDEN, field="agency")
     if not title.strip():
         raise DomainError(TITLE_REQUIRED, field="title")

@@ -29,7 +29,7 @@ NOT_LEAD = "Only the lead agency's chief officer can do this."
 NOT_FOR_AGENCY = "Only that agency's chief officer can answer for it."
 NAME_TAKEN = "This alliance already has a partnership with that name."
 OTHER_ALLIANCE = "That agency is not in this alliance."
-AGENCY_INACTIVE = "Only an active member agency can join a partnership."
+AGENCY_INACTIVE = "{agency} is {status}: only an active member agency can join a partnership."
 ALREADY_MEMBER = "That agency is already invited to or in this partnership."
 NOT_FORMING = "This partnership is {status}: its membership can no longer change this way."
 BAD_TRANSITION = "This agency is {current}; it cannot become {target}."
@@ -43,6 +43,10 @@ ALREADY_CONFIRMED = "This partnership is already {status}."
 # The kinds whose members are vetted before the partnership is confirmed.
 CHECKED_KINDS = {Partnership.Kind.CONSORTIUM, Partnership.Kind.PRIME_SUB}
 SUBJECT = "partnerships.partnershipmember"
+
+
+def _inactive(agency: Agency) -> str:
+    return AGENCY_INACTIVE.format(agency=agency.name, status=agency.get_status_display().lower())
 
 
 def needs_board(partnership: Partnership) -> bool:
@@ -100,7 +104,7 @@ def partnership_propose(
     if kind not in Partnership.Kind.values:
         raise DomainError(f"Unknown kind: {kind}.", field="kind")
     if lead_agency.status != Agency.Status.ACTIVE:
-        raise DomainError(AGENCY_INACTIVE, Code.CONFLICT, field="lead_agency")
+        raise DomainError(_inactive(lead_agency), Code.CONFLICT, field="lead_agency")
     if Partnership.objects.for_alliance(alliance).filter(name__iexact=name.strip()).exists():
         raise DomainError(NAME_TAKEN, field="name")
     areas = service_areas_named(alliance, service_areas)
@@ -172,7 +176,7 @@ def member_invite(
     if agency.alliance_id != partnership.alliance_id:
         raise DomainError(OTHER_ALLIANCE, field="agency")
     if agency.status != Agency.Status.ACTIVE:
-        raise DomainError(AGENCY_INACTIVE, Code.CONFLICT, field="agency")
+        raise DomainError(_inactive(agency), Code.CONFLICT, field="agency")
     if role not in (PartnershipMember.Role.PARTNER, PartnershipMember.Role.SUBCONTRACTOR):
         raise DomainError("Invite as partner or subcontractor.", field="role")
     member = (
@@ -212,6 +216,8 @@ def _locked(pk: int) -> PartnershipMember:
 def member_accept(*, actor: User, member: PartnershipMember) -> PartnershipMember:
     """The invited agency's chief officer accepts (its board decides where the protocol says)."""
     member = _locked(member.pk)
+    if member.agency.status != Agency.Status.ACTIVE:
+        raise DomainError(_inactive(member.agency), Code.CONFLICT)
     if not can.can_answer_for(roles_of(actor, member.alliance), agency_id=member.agency_id):
         raise DomainError(NOT_FOR_AGENCY, Code.FORBIDDEN)
     if member.status != Status.INVITED:
@@ -401,3 +407,28 @@ def partnership_dissolve(*, actor: User, partnership: Partnership) -> Partnershi
     )
     reconcile_partnership(partnership)
     return partnership
+
+
+@transaction.atomic
+def memberships_end(*, actor: User, agency: Agency, reason: str) -> int:
+    """An expelled agency leaves every partnership at once, with no vote of its own board (the
+    expulsion was the decision); invitations to it lapse. Returns how many places ended."""
+    places = (
+        PartnershipMember.objects.select_for_update(of=("self",))
+        .select_related("partnership__alliance", "agency")
+        .filter(agency=agency)
+        .exclude(status__in=(Status.LEFT, Status.DECLINED))
+        .order_by("pk")
+    )
+    ended = 0
+    for member in places:
+        decision_cancel_open(actor=actor, subject=member)
+        if member.status in (Status.ACTIVE, Status.LEAVING):
+            _move(member, Status.LEFT)
+            _record(actor, "partnership.left", member, reason=reason)
+        else:
+            _move(member, Status.DECLINED)
+            _record(actor, "partnership.declined", member, reason=reason)
+        reconcile_partnership(member.partnership)
+        ended += 1
+    return ended

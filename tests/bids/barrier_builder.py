@@ -215,8 +215,9 @@ class Builder:
             if status == SUSPENDED:
                 alliance_services.agency_update(actor=self.admin, agency=agency, status=status)
             elif status == EXPELLED:
-                # No service expels yet: a ruling will (the disputes app). Set it as the ruling
-                # will, then let the periodic reconcile catch up, as it does after missed events.
+                # The disputes app expels through a ruling or the members' vote (tested there);
+                # the plan sets the status alone, and the periodic reconcile catches up, as it
+                # does after missed events.
                 Agency.objects.filter(pk=agency.pk).update(status=status)
                 expelled = True
         if expelled:

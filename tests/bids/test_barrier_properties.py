@@ -29,7 +29,7 @@ from partnerships.models import (
     DocumentGroupObjectPermission,
 )
 from tests.bids.barrier_builder import Builder, Built, rolled_back
-from tests.bids.barrier_plan import Plan, audience, plans, sees
+from tests.bids.barrier_plan import EXPELLED, Plan, audience, plans, sees
 from tests.conftest import api_as
 
 pytestmark = pytest.mark.django_db
@@ -53,24 +53,39 @@ def check_every_path(plan: Plan, built: Built) -> None:
         expected = [sees(plan, i, paper) for paper in everything]
         page, api = Client(), api_as(person)
         page.force_login(person)
-        check_lists(built, page, api, expected, who=i)
+        check_lists(built, page, api, expected, who=i, expelled=only_expelled(plan, i))
         for paper, content, visible in zip(built.papers, built.contents, expected, strict=True):
             check_paper(built, page, api, paper, content, visible, who=i)
     # Every ask across the barrier was refused and recorded: three per hidden pair.
-    hidden = sum(not sees(plan, i, p) for i in range(len(plan.people)) for p in everything)
+    # An expelled agency's people are turned away before any paper is looked up: no attempt.
+    askers = [i for i in range(len(plan.people)) if not only_expelled(plan, i)]
+    hidden = sum(not sees(plan, i, p) for i in askers for p in everything)
     assert BarrierAttempt.objects.filter(alliance=built.alliance).count() == 3 * hidden
     if everything:
         check_search(plan, built)
 
 
-def check_lists(built: Built, page: Client, api: Any, expected: list[bool], who: int) -> None:
+def only_expelled(plan: Plan, person: int) -> bool:
+    """Every agency the person holds a role in was expelled: the alliance keeps only its
+    disputes open to them, so even the lists are not found (clause 6)."""
+    held = plan.people[person]
+    return bool(held) and all(plan.statuses[a] == EXPELLED for a in held)
+
+
+def check_lists(
+    built: Built, page: Client, api: Any, expected: list[bool], who: int, expelled: bool
+) -> None:
     slug = built.alliance.slug
     listed = page.get(reverse("documents", kwargs={"alliance_slug": slug}))
+    api_list = api.get(reverse("api:document-list", kwargs={"alliance_slug": slug}))
+    if expelled:
+        assert not any(expected), f"person {who} of an expelled agency sees a paper"
+        assert (listed.status_code, api_list.status_code) == (404, 404), f"person {who}"
+        return
     assert listed.status_code == 200
     text = listed.content.decode()
     for paper, visible in zip(built.papers, expected, strict=True):
         assert (paper.title in text) == visible, f"list page: person {who}, {paper.title}"
-    api_list = api.get(reverse("api:document-list", kwargs={"alliance_slug": slug}))
     assert {d["id"] for d in api_list.json()["results"]} == {
         paper.pk for paper, visible in zip(built.papers, expected, strict=True) if visible
     }, f"API list: person {who}"
@@ -97,9 +112,13 @@ def check_search(plan: Plan, built: Built) -> None:
     page = Client()
     page.force_login(built.people[who])
     title = built.papers[which].title
-    found = page.get(
+    response = page.get(
         reverse("documents", kwargs={"alliance_slug": built.alliance.slug}), {"q": title}
-    ).content.decode()
+    )
+    if only_expelled(plan, who):
+        assert response.status_code == 404, "search by a person of an expelled agency"
+        return
+    found = response.content.decode()
     # Only the results: the search box shows back what the person typed.
     results = found[found.index("<tbody>") : found.index("</tbody>")]
     assert (title in results) == sees(plan, who, plan.all_papers()[which]), "search"

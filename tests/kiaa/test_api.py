@@ -297,6 +297,7 @@ def test_an_agency_reads_the_same_in_its_detail_and_in_the_list(world, partner):
         "service_areas",
         "status",
         "is_arbiter",
+        "may_arbitrate",
     }
 
 
@@ -672,6 +673,7 @@ SETTINGS = {
     "reminder_days": 7,
     "allocation_due_days": 60,
     "mou_signature_days": 30,
+    "expulsion_by": "ruling",
 }
 
 
@@ -686,6 +688,7 @@ def test_the_protocol_settings_read_as_the_alliance_set_them(home, partner, admi
         "reminder_days": 10,
         "allocation_due_days": 90,
         "mou_signature_days": 21,
+        "expulsion_by": "members_vote",
     }
     response = client.put(api_url("protocol-settings"), changed, format="json")
     assert response.status_code == 200
@@ -724,6 +727,7 @@ BAD_SETTINGS = [
     ({"minimum_quorum": 0}, "minimum_quorum"),
     ({"board_approval_kinds": ["cartel"]}, "board_approval_kinds"),
     ({"board_approval_kinds": "consortium"}, "board_approval_kinds"),
+    ({"expulsion_by": "the_chair"}, "expulsion_by"),
 ]
 
 

@@ -411,6 +411,38 @@ def test_admin_changes_which_kinds_need_the_board_and_the_minimum_quorum(
     assert (current.board_approval_kinds, current.minimum_quorum) == (["consortium", "network"], 3)
 
 
+def test_admin_chooses_what_may_end_a_membership(client: Client, world: World, admin: User):
+    publish_version(admin, world)
+    signed_in(client, admin)
+    form = html(client.get(page("protocol-settings")))
+    assert re.search(r'<input type="radio" name="expulsion_by" value="ruling"[^>]*checked', form)
+    response = client.post(
+        page("protocol-settings"),
+        {
+            "board_approval_kinds": ["consortium"],
+            "minimum_quorum": "2",
+            "withdrawal_grace_days": "14",
+            "expulsion_by": "members_vote",
+        },
+    )
+    after = follow(client, response)
+    assert "Ending a member's membership A vote of the member agencies' trustee boards" in text(
+        after
+    )
+    assert Protocol.objects.get(alliance=world.alliance).expulsion_by == "members_vote"
+    refused = client.post(
+        page("protocol-settings"),
+        {
+            "board_approval_kinds": [],
+            "minimum_quorum": "2",
+            "withdrawal_grace_days": "14",
+            "expulsion_by": "the_chair",
+        },
+    )
+    assert refused.status_code == 400
+    assert Protocol.objects.get(alliance=world.alliance).expulsion_by == "members_vote"
+
+
 def test_new_settings_send_a_network_join_to_the_board(
     client: Client, world: World, admin: User, chief_officer: User
 ):
