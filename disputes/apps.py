@@ -7,8 +7,18 @@ class DisputesConfig(AppConfig):
 
     def ready(self) -> None:
         from disputes import demo as disputes_demo
-        from disputes import watchers
-        from kiaa import demo
+        from disputes import due_dates, watchers
+        from disputes.models import ExpulsionMotion
+        from disputes.services import reviews
+        from kiaa import decisions, demo
 
         watchers.register()
+        due_dates.register()
         demo.register(disputes_demo.seed)
+        decisions.register(
+            ExpulsionMotion._meta.label_lower,
+            on_approved=reviews.on_board_approved,
+            on_rejected=reviews.on_board_rejected,
+            conflicts=reviews.conflicted_trustees,
+            link=reviews.decision_link,
+        )

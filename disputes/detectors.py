@@ -20,7 +20,7 @@ from django.utils import timezone
 from bids.models import BidWithdrawal
 from disputes.bid_detectors import bid_candy, late_declaration, rival_consortia, undeclared_bid
 from disputes.findings import EVERYTHING, Detector, Finding, Scope, midnight, when, within
-from disputes.models import Breach
+from disputes.models import Breach, RequiredAction
 from kiaa.models import Alliance, Protocol, ProtocolVersion
 from partnerships.models import (
     BarrierAttempt,
@@ -246,6 +246,40 @@ def protocol_review_overdue(alliance: Alliance, scope: Scope, now: datetime) -> 
     )
 
 
+def ruling_not_implemented(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
+    """A party has not confirmed an action the arbiter's ruling required of it, a reminder
+    period after its due date (clause 7: rulings are accepted and implemented by all parties)."""
+    grace = Protocol.objects.values_list("reminder_days", flat=True).get(alliance=alliance)
+    overdue = (
+        RequiredAction.objects.for_alliance(alliance)
+        .filter(
+            confirmed_at__isnull=True,
+            superseded_at__isnull=True,
+            due_on__lt=timezone.localdate(now) - timedelta(days=grace),
+        )
+        .select_related("agency", "ruling")
+        .order_by("pk")
+    )
+    for action in overdue:
+        late = (timezone.localdate(now) - action.due_on).days
+        yield Finding(
+            Kind.RULING_NOT_IMPLEMENTED,
+            f"action:{action.pk}",
+            f"{action.agency.name} has not confirmed an action required by ruling "
+            f"{action.ruling.number} in dispute #{action.dispute_id}, due on "
+            f"{action.due_on:%-d %B %Y} ({late} days ago).",
+            midnight(action.due_on + timedelta(days=1)),
+            agency_id=action.agency_id,
+            evidence={
+                "details": [action.description],
+                "dispute": action.dispute_id,
+                "ruling": action.ruling.number,
+                "due": action.due_on.isoformat(),
+                "days_late": late,
+            },
+        )
+
+
 DETECTORS: tuple[Detector, ...] = (
     Detector(Kind.UNDECLARED_BID, "tenders", ongoing=False, detect=undeclared_bid),
     Detector(Kind.RIVAL_CONSORTIA, "tenders", ongoing=True, detect=rival_consortia),
@@ -264,4 +298,6 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         Kind.PROTOCOL_REVIEW_OVERDUE, "alliance", ongoing=True, detect=protocol_review_overdue
     ),
+    # Ongoing: a late confirmation puts it right (the breach stays for the review).
+    Detector(Kind.RULING_NOT_IMPLEMENTED, "alliance", ongoing=True, detect=ruling_not_implemented),
 )

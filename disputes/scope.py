@@ -66,6 +66,9 @@ RESOLVERS: dict[str, Callable[[int, dict[str, Any]], Scope]] = {
     "partnerships.document": _document,
     "kiaa.protocol": _alliance,
     "kiaa.protocolversion": _alliance,
+    # Rulings' actions are watched across the alliance (their detector reads them all at once).
+    "disputes.ruling": _alliance,
+    "disputes.requiredaction": _alliance,
 }
 
 

@@ -1,8 +1,9 @@
-"""Every read of breaches that a person sees: the alliance's, narrowed to what their roles show.
+"""Every read of breaches and disputes that a person sees, narrowed to what their roles show.
 
 The arbiter and admins see every breach of the alliance; a chief officer or trustee sees their
-own agencies' (disputes.permissions decides). Anything else, like another alliance's breach,
-is missing: the same 404.
+own agencies' (disputes.permissions decides). A dispute is seen by its arbiter, the parties'
+leaders and the admins; its submissions by the arbiter and, as each is marked, the parties.
+Anything else, like another alliance's breach or dispute, is missing: the same 404.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from bids import selectors as bids_selectors
 from disputes import permissions as can
-from disputes.models import Breach
-from kiaa.models import Agency, Alliance, User
+from disputes.models import (
+    Breach,
+    Dispute,
+    EvidenceFile,
+    ExpulsionMotion,
+    RequiredAction,
+    Ruling,
+    Submission,
+    SubmissionPaper,
+)
+from kiaa import barrier
+from kiaa.models import Agency, Alliance, BoardDecision, User
 from kiaa.permissions import roles_of
 
 NO_SUCH_BREACH = "No such breach."
@@ -90,3 +101,224 @@ def breach_agency_choices_for(*, person: User, alliance: Alliance) -> QuerySet[A
     if can.sees_every_breach(roles):
         return found
     return found.filter(pk__in=can.breach_agency_ids(roles))
+
+
+# -- Disputes -----------------------------------------------------------------------------------
+
+NO_SUCH_DISPUTE = "No such dispute."
+NO_SUCH_FILE = "No such file."
+
+
+def _cvs_id(alliance: Alliance) -> int | None:
+    return (
+        Agency.objects.for_alliance(alliance)
+        .filter(is_arbiter=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def dispute_list_for(*, person: User, alliance: Alliance, status: str = "") -> QuerySet[Dispute]:
+    """The disputes the person may see: as arbiter, as a party's chief officer or trustee, as
+    admin; the CVS's arbiters also see those waiting for an arbiter that the CVS is not party to."""
+    roles = roles_of(person, alliance)
+    found: QuerySet[Dispute] = Dispute.objects.for_alliance(alliance)
+    if not roles.is_admin:
+        mine = can.reading_agency_ids(roles)
+        seen = Q(arbiter_id=person.pk) | Q(complainant_id__in=mine) | Q(respondent_id__in=mine)
+        cvs = _cvs_id(alliance)
+        if can.is_cvs_arbiter(roles, arbiter_agency_id=cvs):
+            waiting = Q(arbiter__isnull=True) & ~Q(complainant_id=cvs) & ~Q(respondent_id=cvs)
+            seen |= waiting | Q(arbiter_agency_id=cvs)
+        found = found.filter(seen)
+    if status:
+        found = found.filter(status=status)
+    return found.select_related("complainant", "respondent", "arbiter", "arbiter_agency").order_by(
+        "-filed_at", "-pk"
+    )
+
+
+def dispute_get_for(*, person: User, alliance: Alliance, pk: Any) -> Dispute:
+    """One dispute the person may see; hidden, missing or another alliance's is the same 404."""
+    if not str(pk).isdigit():
+        raise Http404(NO_SUCH_DISPUTE)
+    dispute = (
+        dispute_list_for(person=person, alliance=alliance)
+        .filter(pk=pk)
+        .select_related(
+            "alliance",
+            "breach",
+            "declaration__tender",
+            "declaration__agency",
+            "partnership",
+            "filed_by",
+            "appointed_by",
+        )
+        .first()
+    )
+    if dispute is None:
+        raise Http404(NO_SUCH_DISPUTE)
+    return dispute
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A submission as one reader may see it: the papers the barrier shows them, and how many
+    it points to that it does not."""
+
+    submission: Submission
+    files: list[EvidenceFile]
+    papers: list[Any]
+    hidden_papers: int
+
+
+def submission_list_for(*, person: User, dispute: Dispute) -> list[Evidence]:
+    """The dispute's submissions this person may read, oldest first (a fixed number of queries)."""
+    roles = roles_of(person, dispute.alliance)
+    readable = [
+        s
+        for s in Submission.objects.filter(dispute=dispute)
+        .select_related("agency", "author")
+        .order_by("submitted_at", "pk")
+        if can.sees_submission(person, roles, s, dispute)
+    ]
+    ids = [s.pk for s in readable]
+    files: dict[int, list[EvidenceFile]] = {i: [] for i in ids}
+    for f in EvidenceFile.objects.filter(submission_id__in=ids).order_by("pk"):
+        files[f.submission_id].append(f)
+    links = list(
+        SubmissionPaper.objects.filter(submission_id__in=ids).values_list(
+            "submission_id", "document_id"
+        )
+    )
+    visible = {
+        d.pk: d
+        for d in barrier.visible_to(person, dispute.alliance).filter(pk__in={d for _, d in links})
+    }
+    papers: dict[int, list[Any]] = {i: [] for i in ids}
+    hidden: dict[int, int] = dict.fromkeys(ids, 0)
+    for submission_id, document_id in links:
+        if document_id in visible:
+            papers[submission_id].append(visible[document_id])
+        else:
+            hidden[submission_id] += 1
+    return [Evidence(s, files[s.pk], papers[s.pk], hidden[s.pk]) for s in readable]
+
+
+def evidence_file_get_for(*, person: User, dispute: Dispute, pk: Any) -> EvidenceFile:
+    """A file of a submission the person may read; else 404."""
+    if not str(pk).isdigit():
+        raise Http404(NO_SUCH_FILE)
+    found = (
+        EvidenceFile.objects.filter(pk=pk, submission__dispute=dispute)
+        .select_related("submission")
+        .first()
+    )
+    roles = roles_of(person, dispute.alliance)
+    if found is None or not can.sees_submission(person, roles, found.submission, dispute):
+        raise Http404(NO_SUCH_FILE)
+    return found
+
+
+def ruling_list_for(*, dispute: Dispute) -> list[Ruling]:
+    """The dispute's rulings, latest first, each with its actions (the dispute was already found
+    through dispute_get_for: whoever sees the dispute reads its published rulings)."""
+    return list(
+        Ruling.objects.filter(dispute=dispute)
+        .select_related("published_by", "sanctioned_agency", "corrects")
+        .prefetch_related(
+            Prefetch(
+                "actions", queryset=RequiredAction.objects.select_related("agency", "confirmed_by")
+            )
+        )
+        .order_by("-number")
+    )
+
+
+def action_get_for(*, person: User, alliance: Alliance, dispute_pk: Any, pk: Any) -> RequiredAction:
+    """A required action of a dispute the person may see; else 404."""
+    dispute = dispute_get_for(person=person, alliance=alliance, pk=dispute_pk)
+    if not str(pk).isdigit():
+        raise Http404("No such action.")
+    action = (
+        RequiredAction.objects.filter(dispute=dispute, pk=pk)
+        .select_related("agency", "dispute__alliance")
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action.")
+    return action
+
+
+def breach_choices_for_filing(*, alliance: Alliance, agency: Agency) -> QuerySet[Breach]:
+    """The breaches an agency may file a dispute about: those that concern it."""
+    from disputes.services.disputes import breaches_concerning
+
+    return (
+        Breach.objects.filter(breaches_concerning(alliance, agency))
+        .select_related("agency")
+        .order_by("-detected_at")
+    )
+
+
+def breach_ruling_list_for(*, person: User, alliance: Alliance, breach: Breach) -> QuerySet[Ruling]:
+    """The published rulings of the disputes about a breach that the person may see, latest first
+    (what a reviewer may name as the authority for an expulsion)."""
+    disputes = dispute_list_for(person=person, alliance=alliance).filter(breach=breach)
+    return (
+        Ruling.objects.filter(alliance=alliance, dispute__in=disputes.values("pk"))
+        .select_related("dispute", "sanctioned_agency")
+        .order_by("-published_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class MotionProgress:
+    """Where the boards' vote on expelling a breach's agency stands."""
+
+    motion: ExpulsionMotion
+    approved: int
+    rejected: int
+    boards: int
+
+
+def motion_progress_for(*, breach: Breach) -> MotionProgress | None:
+    """The vote on expelling the agency in breach, if the review put one to the boards (the
+    breach was already found through breach_get_for: whoever sees it sees the vote's count)."""
+    motion = ExpulsionMotion.objects.filter(breach=breach).select_related("agency").first()
+    if motion is None:
+        return None
+    decided = BoardDecision.objects.filter(
+        subject_type=ExpulsionMotion._meta.label_lower, subject_id=motion.pk
+    )
+    counts = dict(decided.values_list("status").annotate(n=Count("pk")).order_by())
+    return MotionProgress(
+        motion,
+        approved=counts.get(BoardDecision.Status.APPROVED, 0),
+        rejected=counts.get(BoardDecision.Status.REJECTED, 0),
+        boards=motion.boards,
+    )
+
+
+def motion_tallies_for(*, alliance: Alliance, motion_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """How many boards approved and rejected each motion, (approved, rejected): one query for
+    a whole list of breaches."""
+    ids = list(motion_ids)
+    tallies = dict.fromkeys(ids, (0, 0))
+    if not ids:
+        return tallies
+    decided = (
+        BoardDecision.objects.for_alliance(alliance)
+        .filter(subject_type=ExpulsionMotion._meta.label_lower, subject_id__in=ids)
+        .filter(status__in=(BoardDecision.Status.APPROVED, BoardDecision.Status.REJECTED))
+        .values_list("subject_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for motion_id, status, n in decided:
+        approved, rejected = tallies[motion_id]
+        if status == BoardDecision.Status.APPROVED:
+            tallies[motion_id] = (n, rejected)
+        else:
+            tallies[motion_id] = (approved, n)
+    return tallies

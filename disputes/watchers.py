@@ -38,6 +38,8 @@ VERBS = (
     "barrier.attempt",
     "protocol.version_published",
     "protocol.settings_changed",
+    "ruling.published",
+    "action.confirmed",
 )
 # Opening a paper is not audited (the access log has it); it matters only while withdrawn.
 OPENED = "document.opened"

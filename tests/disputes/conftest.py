@@ -66,6 +66,7 @@ def breaches(world: World) -> Breaches:
         summary="The protocol is overdue for review.",
         status=Breach.Status.UPHELD,
         sanction=Breach.Sanction.WARNING,
+        reviewed_at=datetime(2026, 3, 4, 12, 0, tzinfo=UTC),
         detected_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
     )
     elsewhere = BreachFactory(agency=world.other_agency, summary="Elsewhere Advice broke it.")

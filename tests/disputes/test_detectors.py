@@ -494,7 +494,7 @@ def test_a_breach_under_review_keeps_its_evidence(world):
     network = withdrawn_partner(world)
     upload(chief_of(world.partner), world.partner, partnership=network, title="Rota")
     breaches_detect(alliance=world.alliance)
-    Breach.objects.update(status=Breach.Status.UPHELD)
+    Breach.objects.update(status=Breach.Status.UPHELD, reviewed_at=timezone.now())
     upload(chief_of(world.partner), world.partner, partnership=network, title="Minutes")
 
     [breach] = detect_twice(world.alliance, Kind.WORKED_DURING_WITHDRAWAL)
