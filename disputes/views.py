@@ -1,6 +1,7 @@
 """Pages of the breach register: the list the detectors fill, and one breach with its evidence.
 
-Reading only: reviewing a breach (upheld or dismissed, a sanction) comes with the review pages.
+Reviewing a breach (upheld or dismissed, a sanction) is on the review page (review_views), whose
+outcome this page shows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bids.links import declaration_url, tender_url
 from disputes import selectors
 from disputes.forms import BreachFilterForm
 from disputes.models import Breach
+from disputes.review_views import breach_review_context
 from kiaa.pages import TenantView
 
 PER_PAGE = 25
@@ -44,6 +46,8 @@ EVIDENCE_LABELS = {
     "last": "Latest attempt",
     "people": "Who tried",
     "review_due_on": "Review due",
+    "dispute": "Dispute number",
+    "ruling": "Ruling number",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -147,5 +151,6 @@ class BreachDetailView(TenantView):
             "links": self.links(),
             "details": evidence_details(self.object.evidence),
             "facts": evidence_facts(self.object.evidence),
+            **breach_review_context(self.tenant, self.object),
         }
         return self.render("disputes/breach_detail.html", context)
