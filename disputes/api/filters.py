@@ -1,4 +1,5 @@
-"""Filters of the breaches API; an agency filter takes only the request's alliance's agencies."""
+"""Filters of the breaches and disputes API; an agency filter takes only the request's
+alliance's agencies."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import django_filters
 
-from disputes.models import Breach
+from disputes.models import Breach, Dispute
 from kiaa.api.filters import alliance_agencies
 
 
@@ -18,3 +19,13 @@ class BreachFilter(django_filters.FilterSet):
     class Meta:
         model = Breach
         fields: Any = ["kind", "status", "agency"]
+
+
+class DisputeFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Dispute.Status.choices)
+    complainant = django_filters.ModelChoiceFilter(queryset=alliance_agencies)
+    respondent = django_filters.ModelChoiceFilter(queryset=alliance_agencies)
+
+    class Meta:
+        model = Dispute
+        fields: Any = ["status", "complainant", "respondent"]

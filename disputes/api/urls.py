@@ -2,9 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from disputes.api import views
+from disputes.api import disputes, views
 
 router = SimpleRouter()
 router.register("breaches", views.BreachViewSet, basename="breach")
+router.register("disputes", disputes.DisputeViewSet, basename="dispute")
 
 urlpatterns: list = [*router.urls]

@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
         "ConflictKindEnum": "bids.api.serializers.CONFLICT_KINDS",
         "PartnershipKindEnum": "partnerships.models.Partnership.Kind",
         "DecisionStatusEnum": "kiaa.models.BoardDecision.Status",
+        # Kept by name now that breach reviews have an "outcome" of their own.
+        "OutcomeEnum": "partnerships.models.DueDiligenceCheck.Outcome",
     },
     # Swagger UI served from our own static files: no CDN, works offline and under a strict CSP.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -30,6 +30,11 @@ FIELDS = {
     "evidence",
     "status",
     "sanction",
+    "review_note",
+    "reviewed_at",
+    "reviewed_by",
+    "ruling",
+    "motion",
 }
 
 
