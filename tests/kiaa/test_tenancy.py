@@ -9,26 +9,30 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bids.services import ocds, outcomes
-from kiaa.models import Membership, ProtocolVersion, Role
+from disputes.models import EvidenceFile, RequiredAction
+from disputes.services import disputes, evidence, rulings
+from kiaa.models import Agency, Membership, ProtocolVersion, Role
 from kiaa.services import members, protocol
 from kiaa.services.calendar import calendar_feed_create
 from kiaa.services.notifications import notify
 from kiaa.tenancy import TENANT_KWARG
 from partnerships.services import withdrawals
-from tests.factories import AgencyFactory, ServiceAreaFactory, grant
+from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
 from tests.factories.bids import bid_paper, declare, make_tender, tupe_paper
 from tests.factories.core import _platform_admin
 from tests.factories.disputes import BreachFactory
-from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
+from tests.factories.partnerships import PDF, chief_of, draft_mou, make_partnership, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +149,7 @@ def populated(world, admin):
         upload(chief_of(lead), lead, title=f"Alliance paper {alliance.slug}")
         bid_history(alliance, lead, second)
         BreachFactory(agency=lead, partnership=consortium)  # what the detectors would find
+        dispute_history(alliance, lead, second)
     # The insider sits on both boards too, so every page of the home alliance is theirs to see.
     for agency in (world.lead, world.partner):
         grant(insider(world), Role.TRUSTEE, agency)
@@ -197,6 +202,44 @@ def bid_history(alliance: Any, lead: Any, second: Any) -> None:
     )
 
 
+def dispute_history(alliance: Any, lead: Any, second: Any) -> None:
+    """A dispute between the two, taken on by the CVS's arbiter, with a shared submission and
+    its file, and a ruling that requires an action of the respondent."""
+    cvs = Agency.objects.filter(alliance=alliance, is_arbiter=True).first() or AgencyFactory(
+        alliance=alliance, is_arbiter=True
+    )
+    arbiter = PersonFactory()
+    grant(arbiter, Role.ARBITER, cvs)
+    dispute = disputes.dispute_file(
+        actor=chief_of(lead),
+        alliance=alliance,
+        complainant=lead,
+        respondent=second,
+        subject="general",
+        summary="A disagreement about referrals.",
+    )
+    today = timezone.localdate()
+    disputes.dispute_accept(
+        actor=arbiter,
+        dispute=dispute,
+        evidence_due_on=today + timedelta(days=7),
+        ruling_due_on=today + timedelta(days=14),
+    )
+    evidence.submission_add(
+        actor=chief_of(lead),
+        dispute=dispute,
+        statement="The minutes.",
+        files=[SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf")],
+    )
+    rulings.ruling_publish(
+        actor=arbiter,
+        dispute=dispute,
+        findings="Found.",
+        decision="Decided.",
+        actions=[rulings.ActionSpec(second, "Apologise.", today + timedelta(days=7))],
+    )
+
+
 def insider(world: Any) -> Any:
     """The home alliance's admin, who also sits on the consortium members' boards."""
     return _platform_admin(world.alliance)
@@ -204,6 +247,10 @@ def insider(world: Any) -> Any:
 
 # A nested URL parameter the object does not carry itself.
 PARAMETER_OF = {"agency_id": "lead_agency_id"}
+# Objects inside a dispute, named in its URLs after the dispute's own id (pages, then API).
+_FILE = lambda d: EvidenceFile.objects.filter(submission__dispute=d).first().pk  # noqa: E731
+_ACTION = lambda d: RequiredAction.objects.filter(dispute=d).first().pk  # noqa: E731
+INSIDE_OF = {"file_pk": _FILE, "file_id": _FILE, "action_pk": _ACTION, "action_id": _ACTION}
 # Routes about a lead's naming of a partner: the lead's declaration and the named agency.
 NAMING_ROUTES = {"naming-confirm", "naming-decline"}
 
@@ -213,7 +260,9 @@ def url_for(route: Route, slug: str, obj: Model | None) -> str:
     kwargs = {
         p: slug if p == TENANT_KWARG else getattr(obj, p if hasattr(obj, p) else PARAMETER_OF[p])
         for p in route.params
+        if p not in INSIDE_OF
     }
+    kwargs.update({p: INSIDE_OF[p](obj) for p in route.params if p in INSIDE_OF})
     if route.name in NAMING_ROUTES:
         kwargs["agency_id"] = obj.named_partners.first().agency_id  # type: ignore[union-attr]
     return reverse(route.name, kwargs=kwargs)
