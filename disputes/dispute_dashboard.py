@@ -11,13 +11,13 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from disputes import permissions as can
 from disputes import selectors
-from disputes.models import Breach, Dispute, RequiredAction, Submission
+from disputes.models import Breach, Dispute
 from disputes.services import disputes as services
 from kiaa.models import Agency
 from kiaa.pages import TenantView
@@ -25,11 +25,6 @@ from kiaa.pages import TenantView
 PER_PAGE = 25
 Status = Dispute.Status
 EVIDENCE_STAGE = (Status.ACCEPTED, Status.EVIDENCE)
-# The earliest date by which a party must still confirm an action of the ruling.
-NEXT_ACTION_DUE = Min(
-    "actions__due_on",
-    filter=Q(actions__confirmed_at__isnull=True, actions__superseded_at__isnull=True),
-)
 
 
 @dataclass(frozen=True)
@@ -138,9 +133,7 @@ class DisputeListView(TenantView):
 
     def visible(self) -> QuerySet[Dispute]:
         person, alliance = self.tenant.person, self.tenant.alliance
-        return selectors.dispute_list_for(person=person, alliance=alliance).annotate(
-            next_action_due=NEXT_ACTION_DUE
-        )
+        return selectors.dispute_queue_for(person=person, alliance=alliance)
 
     def row(self, dispute: Dispute) -> dict[str, Any]:
         mine = set(can.party_agency_ids(self.tenant.roles, dispute))
@@ -214,15 +207,7 @@ class DisputeListView(TenantView):
 
     def evidence_asks(self, found: QuerySet[Dispute], mine: list[int]) -> list[Ask]:
         """Evidence is due from each of the viewer's sides that has given none yet."""
-        given = Submission.objects.filter(dispute_id=OuterRef("pk"), by_arbiter=False)
-        open_ = (
-            found.filter(status__in=EVIDENCE_STAGE)
-            .annotate(
-                from_complainant=Exists(given.filter(agency_id=OuterRef("complainant_id"))),
-                from_respondent=Exists(given.filter(agency_id=OuterRef("respondent_id"))),
-            )
-            .order_by("evidence_due_on", "pk")[:PER_PAGE]
-        )
+        open_ = selectors.evidence_owed(found).order_by("evidence_due_on", "pk")[:PER_PAGE]
         asks = []
         for dispute in open_:
             sides = [
@@ -250,16 +235,7 @@ class DisputeListView(TenantView):
 
     def action_asks(self, found: QuerySet[Dispute], mine: list[int]) -> list[Ask]:
         """Actions a ruling requires of the viewer's agencies and nobody has confirmed."""
-        actions = (
-            RequiredAction.objects.filter(
-                dispute_id__in=found.values("pk"),
-                agency_id__in=mine,
-                confirmed_at__isnull=True,
-                superseded_at__isnull=True,
-            )
-            .select_related("dispute__complainant", "dispute__respondent", "agency")
-            .order_by("due_on", "pk")[:PER_PAGE]
-        )
+        actions = selectors.actions_owed(found, agency_ids=mine)[:PER_PAGE]
         return [
             Ask(
                 a.dispute,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from bids import selectors as bids_selectors
@@ -159,6 +159,38 @@ def dispute_get_for(*, person: User, alliance: Alliance, pk: Any) -> Dispute:
     if dispute is None:
         raise Http404(NO_SUCH_DISPUTE)
     return dispute
+
+
+def dispute_queue_for(*, person: User, alliance: Alliance) -> QuerySet[Dispute]:
+    """dispute_list_for, each with the earliest date a party must still confirm an action by."""
+    outstanding = Q(actions__confirmed_at__isnull=True, actions__superseded_at__isnull=True)
+    return dispute_list_for(person=person, alliance=alliance).annotate(
+        next_action_due=Min("actions__due_on", filter=outstanding)
+    )
+
+
+def evidence_owed(disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """Of these (already selected) disputes, those taking evidence, each saying whether each
+    party has given any yet."""
+    given = Submission.objects.filter(dispute_id=OuterRef("pk"), by_arbiter=False)
+    return disputes.filter(status__in=(Dispute.Status.ACCEPTED, Dispute.Status.EVIDENCE)).annotate(
+        from_complainant=Exists(given.filter(agency_id=OuterRef("complainant_id"))),
+        from_respondent=Exists(given.filter(agency_id=OuterRef("respondent_id"))),
+    )
+
+
+def actions_owed(disputes: QuerySet[Dispute], *, agency_ids: list[int]) -> QuerySet[RequiredAction]:
+    """The outstanding actions these (already selected) disputes' rulings require of the agencies."""
+    return (
+        RequiredAction.objects.filter(
+            dispute_id__in=disputes.values("pk"),
+            agency_id__in=agency_ids,
+            confirmed_at__isnull=True,
+            superseded_at__isnull=True,
+        )
+        .select_related("dispute__complainant", "dispute__respondent", "agency")
+        .order_by("due_on", "pk")
+    )
 
 
 @dataclass(frozen=True)
