@@ -157,3 +157,15 @@ def expulsion_by(world: World, by: str) -> None:
         minimum_quorum=protocol.minimum_quorum,
         expulsion_by=by,
     )
+
+
+def another_dispute(story: Story) -> Dispute:
+    """A second dispute between the same two agencies, about a general matter."""
+    return disputes.dispute_file(
+        actor=story.complainant,
+        alliance=story.world.alliance,
+        complainant=story.world.lead,
+        respondent=story.world.partner,
+        subject=Dispute.Subject.GENERAL,
+        summary="Something else.",
+    )

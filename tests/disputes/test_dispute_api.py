@@ -360,14 +360,7 @@ def test_a_missing_file_is_404(file_id: str, world: World):
 
 def test_a_file_of_another_dispute_is_404_through_this_one(world: World):
     story, _dispute, files = with_files(world)
-    other = disputes.dispute_file(
-        actor=story.complainant,
-        alliance=world.alliance,
-        complainant=world.lead,
-        respondent=world.partner,
-        subject=Dispute.Subject.GENERAL,
-        summary="Something else.",
-    )
+    other = stories.another_dispute(story)
     url = api_url("dispute-file", pk=other.pk, file_id=files["private"].pk)
     assert tolerant(story.complainant).get(url).status_code == 404
 
@@ -748,14 +741,7 @@ def test_a_bad_confirmation_note_is_a_400(world: World):
 
 def test_an_action_of_another_dispute_is_404(world: World):
     story, _dispute, ruling = ruled(world)
-    other = disputes.dispute_file(
-        actor=story.complainant,
-        alliance=world.alliance,
-        complainant=world.lead,
-        respondent=world.partner,
-        subject=Dispute.Subject.GENERAL,
-        summary="Something else.",
-    )
+    other = stories.another_dispute(story)
     url = api_url("dispute-action-confirm", pk=other.pk, action_id=ruling.actions.get().pk)
     assert tolerant(story.respondent).post(url, {}, format="json").status_code == 404
 
