@@ -177,6 +177,16 @@ def _view_permission(src: Source) -> Any:
     return Permission.objects.get(content_type=content_type, codename=VIEW_PERMISSION)
 
 
+def reconcile_agency(agency: Agency) -> tuple[int, int]:
+    """Every document the agency may see now: after its standing changed (it was expelled),
+    so it loses sight at once rather than at the next periodic reconcile."""
+    src = source()
+    held = src.permission_model.objects.filter(  # type: ignore[attr-defined]
+        group_id=agency.group_id, permission__codename=VIEW_PERMISSION
+    )
+    return reconcile(_documents(agency.alliance).filter(pk__in=held.values("content_object_id")))
+
+
 def reconcile_alliance(alliance: Alliance) -> tuple[int, int]:
     """Every document of the alliance: the periodic catch-up after missed events."""
     return reconcile(_documents(alliance))

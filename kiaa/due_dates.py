@@ -16,6 +16,7 @@ from django.utils import timezone
 from kiaa import decisions
 from kiaa.models import Alliance, BoardDecision, BoardVote, Membership, ProtocolVersion, Role
 from kiaa.reminders import Due
+from kiaa.services.notifications import admins_of
 
 # A board question no app gives a deadline for (joining a partnership, say) should be answered
 # within a week of being asked: most boards can vote by email or meet within that time, and a
@@ -62,11 +63,7 @@ def protocol_review(alliance: Alliance, start: datetime, end: datetime) -> list[
     version = ProtocolVersion.objects.for_alliance(alliance).order_by("-number").first()
     if version is None or not in_window(day_start(version.review_due_on), start, end):
         return []
-    admins = (
-        Membership.objects.for_alliance(alliance)
-        .filter(role=Role.ALLIANCE_ADMIN, user__is_active=True)
-        .values_list("user_id", flat=True)
-    )
+    admins = admins_of(alliance)
     return [
         Due(
             key=f"protocol:{version.number}:review",

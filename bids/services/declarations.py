@@ -25,6 +25,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, BoardDecision, User
 from kiaa.permissions import roles_of
+from kiaa.services.alliances import not_active
 from kiaa.services.decisions import decision_cancel_open, decision_open
 from kiaa.services.notifications import notify
 
@@ -34,7 +35,6 @@ SUBJECT = Declaration._meta.label_lower  # as decision_open names its subject
 
 NOT_YOUR_AGENCY = "Only the agency's chief officer can declare or answer for its bids."
 OTHER_ALLIANCE = "That agency is not in this alliance."
-AGENCY_INACTIVE = "{agency} is {status}: only an active member agency can bid."
 TENDER_NOT_OPEN = "This tender is {status}: it takes no new declarations."
 ALREADY_DECLARING = "{agency} already has a declaration for this tender: withdraw it first."
 STEPPED_BACK = "{agency} has recorded that it is stepping back from this tender."
@@ -158,7 +158,7 @@ def _check_may_declare(actor: User, tender: Tender, agency: Agency) -> None:
 
 
 def _inactive(agency: Agency) -> str:
-    return AGENCY_INACTIVE.format(agency=agency.name, status=agency.get_status_display().lower())
+    return not_active(agency, what="bid")
 
 
 def _check_open_to(tender: Tender, agency: Agency) -> None:

@@ -19,7 +19,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, Membership, Role, User
 from kiaa.permissions import roles_of
-from kiaa.services.notifications import notify, notify_people
+from kiaa.services.notifications import admins_of, notify, notify_people
 from partnerships import selectors as partnership_selectors
 from partnerships.models import PartnershipMember
 
@@ -133,14 +133,6 @@ def tell_arbiter(dispute: Dispute, *, verb: str, title: str, body: str = "") -> 
         title=title,
         body=body,
         url=dispute_url(dispute),
-    )
-
-
-def admins_of(alliance: Alliance) -> list[int]:
-    return list(
-        Membership.objects.for_alliance(alliance)
-        .filter(role=Role.ALLIANCE_ADMIN, user__is_active=True)
-        .values_list("user_id", flat=True)
     )
 
 

@@ -19,14 +19,14 @@ from bids.services.declarations import declarations_end_for_expelled
 from disputes import permissions as can
 from disputes.links import breach_url
 from disputes.models import Breach, ExpulsionMotion, Ruling
-from disputes.services.disputes import admins_of, cvs_of
+from disputes.services.disputes import cvs_of
 from kiaa import audit, barrier, decisions
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, BoardDecision, ExpulsionBy, Membership, Protocol, User
 from kiaa.permissions import roles_of
 from kiaa.services.alliances import agency_sanction
 from kiaa.services.decisions import decision_cancel, decision_open
-from kiaa.services.notifications import notify, notify_people
+from kiaa.services.notifications import admins_of, notify, notify_people
 from partnerships.services.partnerships import memberships_end
 
 Sanction = Breach.Sanction
@@ -196,13 +196,8 @@ def expel(actor: User, breach: Breach, authority: dict[str, Any]) -> None:
     reason = EXPELLED_REASON.format(breach=breach.pk)
     declarations_end_for_expelled(actor=actor, agency=agency, reason=reason)
     memberships_end(actor=actor, agency=agency, reason=reason)
-    # Any paper it could still see (alliance-wide ones) is taken from it now, not at the next
-    # periodic reconcile.
-    held = barrier.source().permission_model.objects.filter(group_id=agency.group_id)
-    documents = barrier.source().document_model.objects.filter(
-        pk__in=held.values("content_object_id")
-    )
-    barrier.reconcile(documents)
+    # Any paper it could still see (alliance-wide ones) is taken from it now.
+    barrier.reconcile_agency(agency)
     breach.sanction = Sanction.EXPULSION
     breach.save(update_fields=["sanction"])
 

@@ -20,7 +20,6 @@ from disputes import permissions as can
 from disputes.models import Breach, Dispute, RequiredAction, Ruling
 from disputes.services.disputes import (
     _locked,
-    admins_of,
     move,
     record,
     tell_arbiter,
@@ -29,7 +28,7 @@ from disputes.services.disputes import (
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, User
 from kiaa.permissions import roles_of
-from kiaa.services.notifications import notify_people
+from kiaa.services.notifications import admins_of, notify_people
 
 Status = Dispute.Status
 Sanction = Breach.Sanction

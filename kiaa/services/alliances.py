@@ -226,6 +226,15 @@ def agency_update(
     return agency
 
 
+NOT_ACTIVE = "{agency} is {status}: only an active member agency can {what}."
+
+
+def not_active(agency: Agency, *, what: str) -> str:
+    """Why an agency that is suspended or expelled may not do something (clause 6), in words."""
+    status = agency.get_status_display().lower()
+    return NOT_ACTIVE.format(agency=agency.name, status=status, what=what)
+
+
 ALREADY_EXPELLED = "{agency} has already been expelled."
 CANNOT_SANCTION_ARBITER = (
     "{agency} is the alliance's arbiter: move the arbiter role to another agency before "

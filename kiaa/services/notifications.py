@@ -62,6 +62,15 @@ def notify(
     return _create(alliance, list(people), verb=verb, title=title, body=body, url=url)
 
 
+def admins_of(alliance: Alliance) -> list[int]:
+    """The alliance's active admins (told of what concerns the alliance as a whole)."""
+    return list(
+        Membership.objects.for_alliance(alliance)
+        .filter(role=Role.ALLIANCE_ADMIN, user__is_active=True)
+        .values_list("user_id", flat=True)
+    )
+
+
 def notify_people(
     *,
     alliance: Alliance,

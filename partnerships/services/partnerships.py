@@ -11,7 +11,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, BoardDecision, Protocol, User
 from kiaa.permissions import roles_of
-from kiaa.services.alliances import service_areas_named
+from kiaa.services.alliances import not_active, service_areas_named
 from kiaa.services.decisions import decision_cancel_open, decision_open
 from partnerships import permissions as can
 from partnerships.models import (
@@ -29,7 +29,6 @@ NOT_LEAD = "Only the lead agency's chief officer can do this."
 NOT_FOR_AGENCY = "Only that agency's chief officer can answer for it."
 NAME_TAKEN = "This alliance already has a partnership with that name."
 OTHER_ALLIANCE = "That agency is not in this alliance."
-AGENCY_INACTIVE = "{agency} is {status}: only an active member agency can join a partnership."
 ALREADY_MEMBER = "That agency is already invited to or in this partnership."
 NOT_FORMING = "This partnership is {status}: its membership can no longer change this way."
 BAD_TRANSITION = "This agency is {current}; it cannot become {target}."
@@ -46,7 +45,7 @@ SUBJECT = "partnerships.partnershipmember"
 
 
 def _inactive(agency: Agency) -> str:
-    return AGENCY_INACTIVE.format(agency=agency.name, status=agency.get_status_display().lower())
+    return not_active(agency, what="join a partnership")
 
 
 def needs_board(partnership: Partnership) -> bool:
