@@ -9,6 +9,7 @@ class BidsConfig(AppConfig):
         from bids import barrier_source, due_dates
         from bids import demo as bids_demo
         from bids.services import declarations
+        from bids import reports
         from kiaa import barrier, decisions, demo, reminders
 
         barrier.refine_with(barrier_source.refine)
@@ -24,3 +25,4 @@ class BidsConfig(AppConfig):
             answer_by=due_dates.declaration_answer_by,
         )
         reminders.register("bids", due_dates.tender_dues)
+        reports.register()

@@ -6,13 +6,15 @@ class DisputesConfig(AppConfig):
     verbose_name = "Disputes and breaches"
 
     def ready(self) -> None:
+        from disputes import compliance, due_dates, reports, watchers
         from disputes import demo as disputes_demo
-        from disputes import due_dates, watchers
         from disputes.models import ExpulsionMotion
         from disputes.services import reviews
         from kiaa import decisions, demo
 
         watchers.register()
+        reports.register()
+        compliance.register()
         due_dates.register()
         demo.register(disputes_demo.seed)
         decisions.register(

@@ -28,10 +28,10 @@ from disputes.dispute_forms import DisputeFileForm
 from disputes.models import Breach, Dispute, RequiredAction
 from disputes.services import disputes as services
 from kiaa import selectors as core_selectors
+from kiaa.downloads import serve_file
 from kiaa.models import Agency
 from kiaa.pages import ServiceFormView, TenantView
 from partnerships import selectors as partnership_selectors
-from partnerships.document_views import serve_file
 
 Status = Dispute.Status
 FILE_MISSING = "The file of this evidence is missing from storage."

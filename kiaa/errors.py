@@ -29,3 +29,16 @@ def check_fields(instance: Any, *, exclude: list[str]) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise DomainError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
+
+
+class FieldErrors(DomainError):
+    """Bad input on several fields at once (a form's errors), each with its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        field, messages = next(iter(errors.items()))
+        super().__init__(messages[0], Code.INVALID, None if field == NON_FIELD_ERRORS else field)
+        # The API's name for errors of no one field (DRF's), rather than Django's "__all__".
+        self.errors = {
+            "non_field_errors" if name == NON_FIELD_ERRORS else name: list(found)
+            for name, found in errors.items()
+        }

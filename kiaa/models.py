@@ -1,5 +1,7 @@
 """The alliance core: tenants, member agencies, people's roles, the protocol and the audit trail."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import F, Q
@@ -614,3 +616,73 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} at {self.tick:%Y-%m-%d %H:%M}"
+
+
+def report_path(export: "ReportExport", filename: str) -> str:
+    """Stored under the alliance, by an unguessable name; never under the static path."""
+    return f"reports/{export.alliance_id}/{uuid.uuid4().hex}.{export.format}"
+
+
+class ReportExport(TenantModel):
+    """One report a person asked for: queued, laid out in the background, then downloadable
+    by them until it expires. It records the audit-chain head it was read at (the filing copy's
+    proof) and never holds more than its requester could see."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being drawn"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        CSV = "csv", "CSV (spreadsheet)"
+
+    ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.QUEUED: (Status.RUNNING, Status.FAILED),
+        # A worker that died mid-run leaves it running; the task runs it again.
+        Status.RUNNING: (Status.RUNNING, Status.READY, Status.FAILED),
+        Status.READY: (Status.EXPIRED,),
+        Status.FAILED: (),
+        Status.EXPIRED: (),
+    }
+
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40)
+    format = models.CharField(max_length=3, choices=Format.choices, default=Format.PDF)
+    params = models.JSONField(default=dict, blank=True)
+    scope = models.CharField(max_length=300, blank=True)  # what it covers, in words
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=500, blank=True)
+    file = models.FileField(upload_to=report_path, max_length=200, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    audit_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    audit_hash = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["alliance", "requested_by", "-requested_at"], name="report_mine"),
+            models.Index(fields=["alliance", "status", "expires_at"], name="report_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (Q(audit_seq__isnull=False) & ~Q(file="")),
+                name="report_ready_has_file_and_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.format}) #{self.pk}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

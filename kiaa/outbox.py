@@ -53,8 +53,12 @@ def enqueue(task: str, **kwargs: Any) -> OutboxMessage:
 
 def _publish_after_commit(pk: int) -> None:
     """Publish unless the broker failed us lately: then the relay will, and nobody waits."""
-    if time.monotonic() >= _broker_down_until.get(current_app.conf.broker_url, 0.0):
+    if _broker_may_be_up():
         publish([pk])
+
+
+def _broker_may_be_up() -> bool:
+    return time.monotonic() >= _broker_down_until.get(current_app.conf.broker_url, 0.0)
 
 
 def publish(ids: Iterable[int]) -> int:
@@ -62,11 +66,31 @@ def publish(ids: Iterable[int]) -> int:
     ids = list(ids)
     if not ids:
         return 0
+    if not _send([(RUN_TASK, (pk,)) for pk in ids]):
+        return 0
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        published_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return len(ids)
+
+
+def send_after_commit(name: str, *args: Any) -> None:
+    """Send a long job straight to Celery once this transaction commits, not through a message.
+
+    For work that must commit as it goes (a report's progress) and so cannot run inside a
+    message's transaction. The job's own record in the database says what is still to do, and
+    its periodic catch-up sends again whatever the broker never took.
+    """
+    transaction.on_commit(lambda: _broker_may_be_up() and _send([(name, args)]))
+
+
+def _send(calls: list[tuple[str, tuple[Any, ...]]]) -> bool:
+    """Send the tasks with one bounded connection; False when the broker is unreachable."""
     app = current_app
     if app.conf.task_always_eager:
-        for pk in ids:
-            task(RUN_TASK).apply(args=(pk,))
-        return len(ids)
+        for name, args in calls:
+            task(name).apply(args=args)
+        return True
     options = {
         **(app.conf.broker_transport_options or {}),
         # One connection attempt, with short socket timeouts: kombu otherwise retries forever.
@@ -78,16 +102,15 @@ def publish(ids: Iterable[int]) -> int:
         with app.connection_for_write(
             connect_timeout=PUBLISH_TIMEOUT_SECONDS, transport_options=options
         ) as connection:
-            for pk in ids:
-                app.send_task(RUN_TASK, args=(pk,), connection=connection, retry=False)
+            for name, args in calls:
+                app.send_task(name, args=args, connection=connection, retry=False)
     except (OSError, KombuError) as error:
         _broker_down_until[app.conf.broker_url] = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
-        logger.warning("Broker unreachable; %d task(s) wait in the outbox: %s", len(ids), error)
-        return 0
-    OutboxMessage.objects.filter(pk__in=ids).update(
-        published_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    return len(ids)
+        logger.warning(
+            "Broker unreachable; %d task(s) left for the catch-up: %s", len(calls), error
+        )
+        return False
+    return True
 
 
 def run(message_id: int) -> bool:

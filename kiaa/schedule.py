@@ -46,6 +46,8 @@ def jobs() -> dict[str, Job]:
         "relay-outbox": Job("kiaa.tasks.outbox_relay", every["outbox"]),
         # A winner's withdrawals end after the award's grace period.
         "close-due-withdrawals": Job("bids.tasks.withdrawals_close_due", every["withdrawals"]),
+        # Report exports the broker lost, and expired exports' files.
+        "report-exports": Job("kiaa.tasks.reports_catch_up", every["reports"]),
         # Every alliance's breaches, found again from the facts: nothing missed while down.
         "reconcile-breaches": Job("disputes.tasks.breaches_reconcile_all", every["breaches"]),
         "send-reminders": Job("kiaa.tasks.reminders_send", every["reminders"]),

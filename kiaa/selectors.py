@@ -31,6 +31,7 @@ from kiaa.models import (
     Protocol,
     ProtocolAcceptance,
     ProtocolVersion,
+    ReportExport,
     Role,
     ServiceArea,
     StandingOrders,
@@ -308,3 +309,16 @@ def notification_unread_count_for(*, person: User, alliance: Alliance) -> int:
         .filter(recipient=person, read_at__isnull=True)
         .count()
     )
+
+
+def report_export_list_for(*, person: User, alliance: Alliance) -> QuerySet[ReportExport]:
+    """The person's own report exports, newest first: a report holds what its requester could
+    see, so nobody else, an admin included, opens it."""
+    return ReportExport.objects.for_alliance(alliance).filter(requested_by=person)
+
+
+def report_export_get_for(*, person: User, alliance: Alliance, pk: int | str) -> ReportExport:
+    found = report_export_list_for(person=person, alliance=alliance).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such report export.")
+    return found

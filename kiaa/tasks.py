@@ -10,7 +10,7 @@ from celery import shared_task
 from kiaa import audit, barrier, outbox
 from kiaa.models import Alliance
 from kiaa.schedule import once_per_tick
-from kiaa.services import members, notifications, reminders
+from kiaa.services import members, notifications, reminders, reports
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +83,18 @@ def notifications_digest() -> int:
 def reminders_send() -> int:
     """Remind people of what falls due soon or has just passed undone; each of it once."""
     return reminders.reminders_send()
+
+
+# Not through the outbox: a report commits its progress as it goes, so it cannot run inside a
+# message's transaction. The periodic catch-up below sends again what the broker never took.
+@shared_task
+def report_render(export_id: int) -> str | None:
+    export = reports.report_render(export_id=export_id)
+    return export.status if export else None
+
+
+@shared_task
+@once_per_tick
+def reports_catch_up() -> dict[str, int]:
+    """Send again the exports the broker lost, and delete expired exports' files."""
+    return reports.reports_catch_up()

@@ -58,6 +58,7 @@ alliance_pages: list[URLPattern | URLResolver] = [
     path("calendar/turn-off/", calendar_views.CalendarRevokeView.as_view(), name="calendar-revoke"),
     path("audit/", views.AuditView.as_view(), name="audit"),
     path("acting-agency/", views.ActingAgencyView.as_view(), name="acting-agency"),
+    path("", include("kiaa.report_urls")),
     path("", include("partnerships.urls")),
     path("", include("bids.urls")),
     path("", include("disputes.urls")),

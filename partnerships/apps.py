@@ -9,6 +9,7 @@ class PartnershipsConfig(AppConfig):
         from kiaa import barrier, decisions, demo, reminders
         from partnerships import demo as partnership_demo
         from partnerships import due_dates
+        from partnerships import reports
         from partnerships.barrier_source import PartnershipPapers
         from partnerships.services import partnerships as services
 
@@ -20,3 +21,4 @@ class PartnershipsConfig(AppConfig):
         )
         demo.register(partnership_demo.seed)
         reminders.register("partnerships", due_dates.partnership_dues)
+        reports.register()

@@ -8,12 +8,12 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from kiaa import barrier
+from kiaa.downloads import serve_file
 from kiaa.models import Agency, Role
 from kiaa.pages import ServiceFormView, TenantView
 from partnerships import selectors
@@ -22,7 +22,6 @@ from partnerships.models import AudienceChange, Document, Partnership
 from partnerships.services import documents as services
 
 PAGE_SIZE = 25
-FILE_MISSING = "The file of this paper is missing from storage."
 
 
 def serve(document: Document) -> FileResponse:
@@ -30,23 +29,6 @@ def serve(document: Document) -> FileResponse:
     return serve_file(
         document.file, name=document.original_name, content_type=document.content_type
     )
-
-
-def serve_file(
-    file: FieldFile, *, name: str, content_type: str, missing: str = FILE_MISSING
-) -> FileResponse:
-    """A stored file as a download under its original name, never rendered by the browser
-    (papers, and evidence given in disputes)."""
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404(missing) from None
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    # Papers behind the barrier must not linger in shared caches or run as a page if opened.
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 class DocumentListView(TenantView):

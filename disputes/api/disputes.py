@@ -30,7 +30,7 @@ from disputes.api.permissions import ActsInTheDispute
 from disputes.models import Dispute, RequiredAction
 from disputes.services import disputes, evidence, rulings
 from kiaa.api.base import TenantAPIMixin
-from partnerships.document_views import serve_file
+from kiaa.downloads import serve_file
 
 NAME_THE_COMPLAINANT = "You act for no agency here: name the complaining agency."
 NO_RULING = "There is no ruling in this dispute yet."

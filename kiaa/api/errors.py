@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kiaa.errors import Code, DomainError
+from kiaa.errors import Code, DomainError, FieldErrors
 
 STATUS_OF = {
     Code.INVALID: status.HTTP_400_BAD_REQUEST,
@@ -17,6 +17,8 @@ STATUS_OF = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, FieldErrors):
+        return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         body: dict[str, Any] = (
             {exc.field: [exc.message]}

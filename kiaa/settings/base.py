@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value that differs per deployment is read here."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,6 +159,7 @@ SCHEDULE_EVERY = {
         "withdrawals": 300,
         "breaches": 900,
         "reminders": 3600,
+        "reports": 3600,
     }.items()
 }
 # The local hour the daily notification digests go out.
@@ -215,8 +217,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Each task's success is routine; failures still log as errors.
-    "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each step and page of every report at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }
+
+# Reports: how many processes lay out one long PDF at once (WeasyPrint uses one core each), and
+# how long a finished export stays downloadable before its file is deleted.
+REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=min(os.cpu_count() or 1, 4))
+REPORT_EXPIRE_AFTER = timedelta(days=env.int("REPORT_EXPIRE_DAYS", default=7))
 
 # Uploaded papers: the largest accepted file, in megabytes.
 DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=20)

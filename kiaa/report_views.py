@@ -1,0 +1,169 @@
+"""Pages for reports: what the person may export, the form for one, its progress and its file.
+
+Every export is its requester's own (it holds what they could see), so the list, the progress
+page and the download find it through `report_export_get_for`: anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from kiaa import selectors
+from kiaa.downloads import serve_file
+from kiaa.errors import Code, DomainError
+from kiaa.models import ReportExport
+from kiaa.pages import ServiceFormView, TenantView
+from kiaa.reports import kinds
+from kiaa.services import reports as services
+
+PAGE_SIZE = 25
+NO_SUCH_KIND = "No such report."
+FILE_GONE = "The file of this export is missing from storage; ask for the report again."
+CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+FORMAT_LABELS = dict(ReportExport.Format.choices)
+# The progress page reloads itself this often (seconds) while the export is being drawn.
+REFRESH_SECONDS = 2
+
+
+class ReportListView(TenantView):
+    """The reports the person may export, and their own exports with their state."""
+
+    def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
+        tenant = self.tenant
+        exports = selectors.report_export_list_for(person=tenant.person, alliance=tenant.alliance)
+        page = Paginator(exports, PAGE_SIZE).get_page(request.GET.get("page"))
+        titles = {kind.name: kind.title for kind in kinds.offered_to(tenant.roles)}
+        return self.render(
+            "kiaa/report_list.html",
+            {
+                "kinds": kinds.offered_to(tenant.roles),
+                "page": page,
+                "exports": [(export, _title(export, titles)) for export in page],
+                "refresh": REFRESH_SECONDS if any(e.in_progress for e in page) else None,
+            },
+        )
+
+
+def _title(export: ReportExport, titles: dict[str, str]) -> str:
+    if export.kind in titles:
+        return titles[export.kind]
+    kind = kinds.get(export.kind)
+    return kind.title if kind else export.kind
+
+
+class ReportRequestView(ServiceFormView):
+    """The choices of one kind of report, then the export is queued and its page shown."""
+
+    template = "kiaa/report_form.html"
+    kind: kinds.Kind
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        found = kinds.get(kwargs["kind"])
+        if found is None:
+            raise Http404(NO_SUCH_KIND)
+        self.kind = found
+        self.title = f"Export the {found.title.lower()}"
+
+    def allowed(self) -> bool:
+        return self.kind.offered(self.tenant.roles)
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        choices = [(f, FORMAT_LABELS[f]) for f in self.kind.formats]
+        form_class = type(
+            "ReportRequestForm",
+            (self.kind.form,),
+            {
+                "format": forms.ChoiceField(
+                    label="Format", choices=choices, initial=choices[0][0], widget=forms.RadioSelect
+                )
+            },
+        )
+        initial = {name: self.request.GET.get(name) for name in self.request.GET}
+        return form_class(  # type: ignore[no-any-return]
+            data,
+            person=self.tenant.person,
+            alliance=self.tenant.alliance,
+            roles=self.tenant.roles,
+            initial=initial,
+        )
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {**super().context(form), "kind": self.kind}
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        assert isinstance(form, kinds.ParamsForm)
+        params = form.params()
+        chosen = params.pop("format")
+        export = services.report_request(
+            actor=self.tenant.person,
+            alliance=self.tenant.alliance,
+            kind=self.kind.name,
+            format=chosen,
+            params=params,
+        )
+        messages.success(
+            self.request, f"{self.kind.title} requested: it is being drawn; this page follows it."
+        )
+        return redirect(self.url("report-detail", pk=export.pk))
+
+
+class ReportObjectMixin:
+    tenant: Any
+
+    def get_object(self, pk: int) -> ReportExport:
+        return selectors.report_export_get_for(
+            person=self.tenant.person, alliance=self.tenant.alliance, pk=pk
+        )
+
+
+class ReportDetailView(ReportObjectMixin, TenantView):
+    """One export: its progress while it is drawn, then its file, or why it failed."""
+
+    def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
+        export: ReportExport = self.object
+        kind = kinds.get(export.kind)
+        return self.render(
+            "kiaa/report_detail.html",
+            {
+                "export": export,
+                "kind": kind,
+                "title": kind.title if kind else export.kind,
+                "refresh": REFRESH_SECONDS if export.in_progress else None,
+            },
+        )
+
+
+class ReportDownloadView(ReportObjectMixin, TenantView):
+    """The export's file, once its requester may still export what it shows."""
+
+    def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponseBase:
+        export: ReportExport = self.object
+        try:
+            services.report_download(actor=self.tenant.person, export=export)
+        except DomainError as refused:
+            if refused.code == Code.FORBIDDEN:
+                raise PermissionDenied(refused.message) from None
+            messages.error(request, refused.message)
+            return redirect(self.url("report-detail", pk=export.pk))
+        return serve_file(
+            export.file,
+            name=download_name(export),
+            content_type=CONTENT_TYPES[export.format],
+            missing=FILE_GONE,
+        )
+
+
+def download_name(export: ReportExport) -> str:
+    """A file name a person can file: the report, its date and the export's number."""
+    made = timezone.localtime(export.finished_at or export.requested_at).date().isoformat()
+    return f"{export.kind.replace('_', '-')}-{made}-{export.pk}.{export.format}"
