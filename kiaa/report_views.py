@@ -6,7 +6,7 @@ page and the download find it through `report_export_get_for`: anyone else gets 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -101,8 +101,7 @@ class ReportRequestView(ServiceFormView):
         return {**super().context(form), "kind": self.kind}
 
     def perform(self, form: forms.Form) -> HttpResponse:
-        assert isinstance(form, kinds.ParamsForm)
-        params = form.params()
+        params = cast(kinds.ParamsForm, form).params()
         chosen = params.pop("format")
         export = services.report_request(
             actor=self.tenant.person,

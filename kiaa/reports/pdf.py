@@ -205,7 +205,7 @@ def _join(
     total = len(joined.pages)
     stamp = pikepdf.open(io.BytesIO(chunk.lay_out(_stamp_html(meta, total)).pdf))
     for page, furniture in zip(joined.pages, stamp.pages, strict=True):
-        page.add_overlay(furniture)
+        page.add_overlay(furniture, pikepdf.Rectangle(0, 0, *_size(page)))
     _outline(joined, _contents(groups, parts, offset=front.pages if front else 0))
     _describe(joined, report, meta)
     out = io.BytesIO()
@@ -213,6 +213,11 @@ def _join(
     for source in [*sources, stamp]:
         source.close()
     return Rendered(out.getvalue(), total)
+
+
+def _size(page: pikepdf.Page) -> tuple[float, float]:
+    box = page.mediabox
+    return float(box[2]), float(box[3])
 
 
 def _stamp_html(meta: Meta, pages: int) -> str:

@@ -68,7 +68,7 @@ def _cleaned(
     """The kind's choices checked for this person; FieldErrors when they are not valid."""
     form = kind.form(params, person=person, alliance=alliance, roles=roles_of(person, alliance))
     if not form.is_valid():
-        raise FieldErrors({name: list(errors) for name, errors in form.errors.items()})
+        raise FieldErrors({name: [str(e) for e in errors] for name, errors in form.errors.items()})
     return form
 
 
@@ -204,15 +204,17 @@ def _draw(export: ReportExport, report: Report, head: AuditHead) -> tuple[bytes,
         audit_hash=head.last_hash,
     )
     # The layout is 30-95 % of the work: the read before it, storing the file after it.
-    rendered = pdf.render(report, meta, progress=lambda done: _progress(export, 30 + done * 65 // 100))
+    rendered = pdf.render(
+        report, meta, progress=lambda done: _progress(export, 30 + done * 65 // 100)
+    )
     return rendered.pdf, rendered.pages
 
 
 def _progress(export: ReportExport, percent: int) -> None:
     """Committed at once (no transaction here), so the page polling the export sees it move."""
-    ReportExport.objects.filter(
-        pk=export.pk, status=Status.RUNNING, progress__lt=percent
-    ).update(progress=min(percent, 99))
+    ReportExport.objects.filter(pk=export.pk, status=Status.RUNNING, progress__lt=percent).update(
+        progress=min(percent, 99)
+    )
 
 
 def _finish(
@@ -289,15 +291,13 @@ def report_download(*, actor: User, export: ReportExport) -> ReportExport:
     if not kind.offered(roles):
         refusal: str | None = NOT_OFFERED
     elif not form.is_valid():  # what it covers is no longer theirs to see
-        refusal = next(iter(form.errors.values()))[0]
+        refusal = str(next(iter(form.errors.values()))[0])
     else:
         refusal = kind.refuse(roles, form.cleaned_data)
     if refusal:
         raise DomainError(NO_LONGER.format(why=refusal), Code.FORBIDDEN)
     with transaction.atomic():
-        audit.record(
-            alliance=export.alliance, actor=actor, verb="report.downloaded", target=export
-        )
+        audit.record(alliance=export.alliance, actor=actor, verb="report.downloaded", target=export)
     return export
 
 
@@ -328,7 +328,7 @@ def _expire(pk: int) -> int:
         )
         if export is None:
             return 0
-        stored = export.file.name
+        stored = export.file.name or ""
         export.status, export.file = Status.EXPIRED, ""
         export.save(update_fields=["status", "file"])
         audit.record(alliance=export.alliance, actor=None, verb="report.expired", target=export)
