@@ -176,3 +176,13 @@ class OutboxMessageAdmin(OperatorsOnly):
 @admin.register(models.ScheduledRun)
 class ScheduledRunAdmin(OperatorsOnly):
     list_display = ["job", "tick", "started_at"]
+
+
+@admin.register(models.ReportExport)
+class ReportExportAdmin(TenantAdmin):
+    """The exports' state only: the file holds what its requester could see, so the admin site
+    does not serve it."""
+
+    list_display = ["kind", "format", "requested_by", "status", "progress", "requested_at"]
+    list_filter = ["alliance", "kind", "status"]
+    exclude = ["file", "params"]

@@ -30,6 +30,7 @@ from disputes.api.permissions import ActsInTheDispute
 from disputes.models import Dispute, RequiredAction
 from disputes.services import disputes, evidence, rulings
 from kiaa.api.base import TenantAPIMixin
+from kiaa.api.renderers import AnyMedia
 from kiaa.downloads import serve_file
 
 NAME_THE_COMPLAINANT = "You act for no agency here: name the complaining agency."
@@ -37,18 +38,6 @@ NO_RULING = "There is no ruling in this dispute yet."
 
 FILE_ID = OpenApiParameter("file_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ACTION_ID = OpenApiParameter("action_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-class _AnyMedia(renderers.BaseRenderer):
-    """Lets a client that asks for the file's own type (Accept: application/pdf) have it."""
-
-    media_type = "*/*"
-    format = ""
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        return data
 
 
 class _DisputeLookup:
@@ -216,7 +205,7 @@ class DisputeViewSet(
         methods=["get"],
         url_path=r"files/(?P<file_id>[^/.]+)",
         url_name="file",
-        renderer_classes=[renderers.JSONRenderer, _AnyMedia],
+        renderer_classes=[renderers.JSONRenderer, AnyMedia],
         filter_backends=[],
     )
     def file(self, request: Request, *args: Any, **kwargs: Any) -> Any:

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from kiaa.api import decisions, notifications, views
+from kiaa.api import decisions, notifications, reports, views
 
 app_name = "api"
 
@@ -11,6 +11,7 @@ router.register("service-areas", views.ServiceAreaViewSet, basename="service-are
 router.register("members", views.MemberViewSet, basename="member")
 router.register("decisions", decisions.DecisionViewSet, basename="decision")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("reports", reports.ReportExportViewSet, basename="report")
 
 tenant_urls = [
     *router.urls,

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,10 @@ def lay_out(html: str) -> Part:
     or an address.
     """
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
-    document = HTML(string=html, url_fetcher=fetcher).render()
+    try:
+        document = HTML(string=html, url_fetcher=fetcher).render()
+    except FatalURLFetchingError as refused:  # a BaseException: it would pass `except Exception`
+        raise ValueError(f"A report loads nothing from outside: {refused}") from None
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kiaa.api.base import TenantAPIMixin
+from kiaa.api.renderers import AnyMedia
 from kiaa.api.serializers import UserSummarySerializer
 from partnerships import selectors
 from partnerships.document_views import serve
@@ -109,18 +110,6 @@ class _PaperLookup:
         )
 
 
-class _AnyMedia(renderers.BaseRenderer):
-    """Lets a client that asks for the file's own type (Accept: application/pdf) have it."""
-
-    media_type = "*/*"
-    format = ""
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        return data
-
-
 class DocumentViewSet(
     TenantAPIMixin,
     _PaperLookup,
@@ -187,7 +176,7 @@ class DocumentViewSet(
             )
         }
     )
-    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, _AnyMedia])
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, AnyMedia])
     def download(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         document = self.get_object()
         response = serve(document)
