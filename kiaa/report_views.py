@@ -117,6 +117,7 @@ class ReportRequestView(ServiceFormView):
 
 
 class ReportObjectMixin:
+    model = ReportExport
     tenant: Any
 
     def get_object(self, pk: int) -> ReportExport:

@@ -32,9 +32,7 @@ class PeopleForm(kinds.ParamsForm):
 
 
 def build(*, person: User, alliance: Alliance, roles: Roles, params: dict[str, Any]) -> Report:
-    found = selectors.member_list_for(person=person, alliance=alliance).filter(
-        agency__isnull=False
-    )
+    found = selectors.member_list_for(person=person, alliance=alliance).filter(agency__isnull=False)
     if params.get("agency"):
         found = found.filter(agency=params["agency"])
     by_agency: dict[str, list[list[str]]] = {}
@@ -55,7 +53,9 @@ def build(*, person: User, alliance: Alliance, roles: Roles, params: dict[str, A
         ["Agency", "Person", "Role"],
         [[name, *row] for name, rows in by_agency.items() for row in rows],
     )
-    return Report("People by agency", "Every agency", sections, [("People", str(len(table.rows)))], table)
+    return Report(
+        "People by agency", "Every agency", sections, [("People", str(len(table.rows)))], table
+    )
 
 
 def refuse(roles: Roles, cleaned: dict[str, Any]) -> str | None:

@@ -40,5 +40,8 @@ def test_numbers_dates_and_names_in_any_script_are_written_plainly() -> None:
     body = spreadsheet.render(
         Table(["Agency", "Amount", "On"], [["Cymdeithas Tai Gŵyr", -1250, date(2026, 12, 2)]])
     )
-    assert body.decode("utf-8").splitlines() == ["Agency,Amount,On", "Cymdeithas Tai Gŵyr,-1250,2026-12-02"]
+    assert body.decode("utf-8").splitlines() == [
+        "Agency,Amount,On",
+        "Cymdeithas Tai Gŵyr,-1250,2026-12-02",
+    ]
     assert not body.startswith(b"\xef\xbb\xbf")  # plain UTF-8, no byte-order mark

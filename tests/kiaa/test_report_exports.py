@@ -15,7 +15,7 @@ from kiaa.models import AuditEvent, AuditHead, Membership, Notification, ReportE
 from kiaa.reports import kinds
 from kiaa.services import members, reports
 from tests.conftest import World, is_postgres
-from tests.kiaa.report_kind import NAME, NOT_YOURS, people_kind  # noqa: F401
+from tests.kiaa.report_kind import NAME, NOT_YOURS
 from tests.reports import export
 
 pytestmark = pytest.mark.usefixtures("people_kind")
@@ -42,7 +42,10 @@ def test_an_export_is_queued_then_drawn_with_the_audit_head_it_was_read_at(
     done = reports.report_render(export_id=queued.pk)
     assert done is not None and done.status == Status.READY and done.progress == 100
     # The head when it was read: after "requested" and "started", before "ready".
-    assert (done.audit_seq, done.audit_hash) == (head.last_seq + 1, _hash_of(world, head.last_seq + 1))
+    assert (done.audit_seq, done.audit_hash) == (
+        head.last_seq + 1,
+        _hash_of(world, head.last_seq + 1),
+    )
     assert done.pages and done.size_bytes and done.file.name.endswith(".pdf")
     assert done.expires_at == done.finished_at + timedelta(days=7)
     assert verbs(done) == ["report.requested", "report.started", "report.ready"]
@@ -91,7 +94,9 @@ def test_csv_is_refused_for_a_report_that_is_not_a_register(
     world: World, admin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(
-        kinds._registry, NAME, kinds.Kind(**{**kinds.get(NAME).__dict__, "tabular": False})  # type: ignore[union-attr]
+        kinds._registry,
+        NAME,
+        kinds.Kind(**{**kinds.get(NAME).__dict__, "tabular": False}),  # type: ignore[union-attr]
     )
     with pytest.raises(DomainError) as refused:
         reports.report_request(
@@ -135,7 +140,9 @@ def test_a_build_that_breaks_fails_with_a_plain_message_and_is_logged(
         raise ZeroDivisionError("boom")
 
     monkeypatch.setitem(
-        kinds._registry, NAME, kinds.Kind(**{**kinds.get(NAME).__dict__, "build": broken})  # type: ignore[union-attr]
+        kinds._registry,
+        NAME,
+        kinds.Kind(**{**kinds.get(NAME).__dict__, "build": broken}),  # type: ignore[union-attr]
     )
     failed = reports.report_render(export_id=ask(admin, world).pk)
     assert failed is not None and (failed.status, failed.failure) == (Status.FAILED, reports.BROKE)
