@@ -112,7 +112,7 @@ class ReportExportViewSet(
         return selectors.report_export_list_for(person=self.person, alliance=self.alliance)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if hasattr(self, "tenant"):
             context["alliance"] = self.alliance
         return context

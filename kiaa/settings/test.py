@@ -18,6 +18,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 TEST_REDIS_URL = env("REDIS_URL", default="")
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
 # Templates of the tests' own report kind (tests/kiaa/report_kind.py).
-TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates", BASE_DIR / "tests" / "templates"]  # noqa: F405
 # Reports are laid out here, in the test process, unless a test asks for child processes.
 REPORT_RENDER_PROCESSES = 1
