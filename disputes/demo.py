@@ -1,5 +1,6 @@
-"""Demo: two things the detectors catch, so the breach register has something to show, and two
-disputes for the CVS's arbiter: one giving evidence, one waiting to be taken on."""
+"""Demo: two things the detectors catch, so the breach register has something to show, and three
+disputes for the CVS's arbiter: one giving evidence, one waiting to be taken on, and one ruled,
+its required actions half done (so the ruling report has something to file)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from disputes.models import Breach, Dispute, Submission
-from disputes.services import disputes, evidence
+from disputes.models import Breach, Dispute, RequiredAction, Submission
+from disputes.services import disputes, evidence, rulings
 from disputes.services.breaches import breaches_detect
 from kiaa.demo import DemoAlliance
 from partnerships.demo import NETWORK, _pdf
@@ -17,12 +18,16 @@ from partnerships.models import BarrierAttempt, Document, Partnership
 from partnerships.services import documents
 
 REFERRALS = "Housing referrals, November"
+FUNDING = (
+    "Age Well Kirkvale named us as its disability partner in the welfare benefits bid it won, "
+    "and has passed us none of the funding or the referrals it promised."
+)
 METHOD = "Consortium bid: method statement draft"
 
 
 def seed(demo: DemoAlliance) -> int:
     """The breaches, then the disputes about them."""
-    return _breaches(demo) + _disputes(demo)
+    return _breaches(demo) + _disputes(demo) + _ruled(demo)
 
 
 def _breaches(demo: DemoAlliance) -> int:
@@ -111,3 +116,49 @@ def _disputes(demo: DemoAlliance) -> int:
         "ask the arbiter to confirm what it saw and remind it of the protocol.",
     )
     return 2
+
+
+def _ruled(demo: DemoAlliance) -> int:
+    """Kirkvale Disability Rights against Age Well over a partner's share it never received:
+    ruled by the CVS's arbiter, with one of its two required actions confirmed."""
+    if Dispute.objects.for_alliance(demo.alliance).filter(summary=FUNDING).exists():
+        return 0
+    arbiter, today = demo.person("kva.chief"), timezone.localdate()
+    dispute = disputes.dispute_file(
+        actor=demo.person("dis.chief"),
+        alliance=demo.alliance,
+        complainant=demo.agencies["dis"],
+        respondent=demo.agencies["age"],
+        subject=Dispute.Subject.GENERAL,
+        summary=FUNDING,
+    )
+    disputes.dispute_accept(
+        actor=arbiter,
+        dispute=dispute,
+        evidence_due_on=today + timedelta(days=1),
+        ruling_due_on=today + timedelta(days=2),
+    )
+    rulings.ruling_publish(
+        actor=arbiter,
+        dispute=dispute,
+        findings="Age Well named Kirkvale Disability Rights with a 20% share and has not yet "
+        "agreed any allocation. Kirkvale Disability Rights has not sent the caseload figures "
+        "the allocation depends on.",
+        decision="The named partner's share stands. Both agencies must put the partnership "
+        "on a written footing within a month.",
+        actions=[
+            rulings.ActionSpec(
+                demo.agencies["dis"], "Send Age Well last year's caseload figures.", today
+            ),
+            rulings.ActionSpec(
+                demo.agencies["age"],
+                "Agree a written allocation with Kirkvale Disability Rights.",
+                today + timedelta(days=28),
+            ),
+        ],
+    )
+    figures = RequiredAction.objects.get(dispute=dispute, agency=demo.agencies["dis"])
+    rulings.action_confirm(
+        actor=demo.person("dis.chief"), action=figures, note="Sent by email to Margaret Hill."
+    )
+    return 1
