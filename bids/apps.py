@@ -6,10 +6,9 @@ class BidsConfig(AppConfig):
     verbose_name = "Bids and tenders"
 
     def ready(self) -> None:
-        from bids import barrier_source, due_dates
+        from bids import barrier_source, due_dates, reports
         from bids import demo as bids_demo
         from bids.services import declarations
-        from bids import reports
         from kiaa import barrier, decisions, demo, reminders
 
         barrier.refine_with(barrier_source.refine)

@@ -28,12 +28,14 @@ from bids.pages import (
     TenderPage,
     pounds,
 )
+from bids.reports import REGISTER
 from bids.services import declarations
 from kiaa import selectors as core_selectors
 from kiaa.decisions import standing
 from kiaa.errors import DomainError
 from kiaa.models import Agency, BoardDecision, BoardVote, Role
 from kiaa.pages import TenantView
+from kiaa.reports import kinds
 
 Status = Declaration.Status
 Capacity = Declaration.Capacity
@@ -97,8 +99,19 @@ class DeclarationListView(TenantView):
                 "page": Paginator(found, PER_PAGE).get_page(request.GET.get("page")),
                 "namings": list(namings),
                 "mine": set(roles.agency_ids),
+                **self._export(),
             },
         )
+
+    def _export(self) -> dict[str, Any]:
+        """The register's export; a chief officer's link names their agency, whose register
+        is the one they may take."""
+        kind, roles, agency = kinds.get(REGISTER), self.tenant.roles, self.tenant.agency
+        own = agency is not None and roles.has(Role.CHIEF_OFFICER, agency) and not roles.is_admin
+        return {
+            "can_export_register": kind is not None and kind.offered(roles),
+            "export_agency": agency.pk if own and agency is not None else None,
+        }
 
 
 # ----------------------------------------------------------------------------- drafting

@@ -220,6 +220,27 @@ def board_question_for(
     )
 
 
+def board_question_list_for(
+    *, person: User, alliance: Alliance, declarations: list[Declaration]
+) -> dict[int, BoardDecision]:
+    """`board_question_for` for many declarations at once (a register), in two queries: the
+    latest question put to each one's board, with its votes, by declaration id."""
+    found = (
+        BoardDecision.objects.for_alliance(alliance)
+        .filter(
+            subject_type=Declaration._meta.label_lower,
+            subject_id__in=[d.pk for d in declarations],
+        )
+        .select_related("agency")
+        .prefetch_related("votes")
+        .order_by("-opened_at", "-pk")
+    )
+    latest: dict[int, BoardDecision] = {}
+    for decision in found:
+        latest.setdefault(decision.subject_id, decision)
+    return latest
+
+
 def tender_withdrawal_list_for(
     *, person: User, alliance: Alliance, tender: Tender | None = None, declaration: Any = None
 ) -> QuerySet[Withdrawal]:

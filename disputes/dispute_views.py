@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from bids import selectors as bids_selectors
-from disputes import independence, selectors
+from disputes import independence, reports, selectors
 from disputes import permissions as can
 from disputes.dispute_dashboard import EVIDENCE_STAGE
 from disputes.dispute_forms import DisputeFileForm
@@ -213,6 +213,7 @@ class DisputeDetailView(DisputePage):
             "may": self.may(),
             "is_party": bool(can.party_agency_ids(self.tenant.roles, d)),
             "cvs": self.cvs,
+            "can_export": reports.may_export_ruling(self.tenant.roles, d),
         }
         return self.render("disputes/dispute_detail.html", context)
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import formats, timezone
 
 from bids.links import declaration_url, tender_url
-from disputes import selectors
+from disputes import reports, selectors
 from disputes.forms import BreachFilterForm
 from disputes.models import Breach
 from disputes.review_views import breach_review_context
@@ -114,6 +114,8 @@ class BreachListView(TenantView):
             "form": form,
             "page": Paginator(found, PER_PAGE).get_page(request.GET.get("page")),
             "filtered": any([filters.status, filters.kind, filters.agency]),
+            "can_export": reports.offered_register(self.tenant.roles),
+            "export_query": reports.register_query(filters),
         }
         return self.render("disputes/breach_list.html", context, 200 if valid else 400)
 

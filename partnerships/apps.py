@@ -8,8 +8,7 @@ class PartnershipsConfig(AppConfig):
     def ready(self) -> None:
         from kiaa import barrier, decisions, demo, reminders
         from partnerships import demo as partnership_demo
-        from partnerships import due_dates
-        from partnerships import reports
+        from partnerships import due_dates, reports
         from partnerships.barrier_source import PartnershipPapers
         from partnerships.services import partnerships as services
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 
 from kiaa import selectors as core_selectors
 from partnerships import permissions as can
-from partnerships import selectors
+from partnerships import reports, selectors
 from partnerships.forms import SECTION_LABELS, MouForm, SignForm
 from partnerships.models import MouVersion
 from partnerships.services import mou
@@ -61,6 +61,7 @@ class MouView(PartnershipPage):
                 "in_partnership": in_partnership,
                 "acknowledged": self._acknowledged(),
                 "can_edit": can.can_manage_partnership(roles, partnership),
+                "can_export": bool(version) and reports.may_export(roles, partnership),
             },
         )
 
