@@ -167,28 +167,25 @@ def _declarations(person: User, alliance: Alliance, params: dict[str, Any]) -> Q
     found = selectors.declaration_list_for(person=person, alliance=alliance).annotate(
         made=Coalesce("declared_at", "created_at")
     )
-    if params.get("tender"):
-        found = found.filter(tender=params["tender"])
-    if params.get("agency"):
-        found = found.filter(agency=params["agency"])
-    if params.get("date_from"):
-        found = found.filter(made__date__gte=params["date_from"])
-    if params.get("date_to"):
-        found = found.filter(made__date__lte=params["date_to"])
-    return found.order_by("made", "pk")
+    return _in_scope(found, params, on="made").order_by("made", "pk")
 
 
 def _step_backs(person: User, alliance: Alliance, params: dict[str, Any]) -> QuerySet[StepBack]:
     found = selectors.step_back_list_for(person=person, alliance=alliance)
+    return _in_scope(found, params, on="recorded_at").order_by("recorded_at", "pk")
+
+
+def _in_scope(found: QuerySet[Any], params: dict[str, Any], *, on: str) -> QuerySet[Any]:
+    """The register's scope: its tender, its agency and its period (by the `on` date)."""
     if params.get("tender"):
         found = found.filter(tender=params["tender"])
     if params.get("agency"):
         found = found.filter(agency=params["agency"])
     if params.get("date_from"):
-        found = found.filter(recorded_at__date__gte=params["date_from"])
+        found = found.filter(**{f"{on}__date__gte": params["date_from"]})
     if params.get("date_to"):
-        found = found.filter(recorded_at__date__lte=params["date_to"])
-    return found.order_by("recorded_at", "pk")
+        found = found.filter(**{f"{on}__date__lte": params["date_to"]})
+    return found
 
 
 def _declaration_entries(
