@@ -1,15 +1,17 @@
 """Lays out one part of a report with WeasyPrint: in this process, or as a child process.
 
-A long report is drawn in parts at once, one process each, because WeasyPrint's layout runs
-on one core. A child is a plain interpreter started with `python -m kiaa.reports.chunk OUT`
-(not multiprocessing: Celery's pool workers are daemons and may not fork children of their
-own); it reads the part's HTML on stdin, writes the PDF to OUT and prints, as JSON, how many
-pages it made and the page each anchor landed on. Nothing here imports Django, so a child
-starts in well under a second.
+A long report is drawn in parts by several processes at once, because WeasyPrint's layout
+runs on one core. A child is a plain interpreter started with
+`python -m kiaa.reports.chunk OUT...` (not multiprocessing: Celery's pool workers are daemons
+and may not fork children of their own); it reads a JSON list of the parts' HTML on stdin,
+lays them out one after the other (so one part's memory serves the next), writes each PDF to
+its OUT and prints, as JSON, each part's page count and the page each anchor landed on.
+Nothing here needs Django set up, so a child starts in about half a second.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from dataclasses import dataclass
@@ -45,11 +47,15 @@ def lay_out(html: str) -> Part:
 
 
 def main() -> None:
-    out = sys.argv[1]
-    part = lay_out(sys.stdin.read())
-    with open(out, "wb") as handle:
-        handle.write(part.pdf)
-    json.dump({"pages": part.pages, "anchors": part.anchors}, sys.stdout)
+    told = []
+    for out, html in zip(sys.argv[1:], json.loads(sys.stdin.read()), strict=True):
+        part = lay_out(html)
+        with open(out, "wb") as handle:
+            handle.write(part.pdf)
+        told.append({"pages": part.pages, "anchors": part.anchors})
+        del part
+        gc.collect()  # the layout's cycles, before the next part needs the memory
+    json.dump(told, sys.stdout)
 
 
 if __name__ == "__main__":

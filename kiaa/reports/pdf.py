@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,12 @@ Progress = Callable[[int], None]  # percent done, 0-100
 # open with their title block on the first page of the text.
 CONTENTS_FROM_SECTIONS = 4
 CONTENTS_FROM_WEIGHT = 60
-# A part small enough to lay out here rather than pay a child process's start (~0.7 s).
+# A report light enough to lay out here rather than pay a child process's start (~0.5 s).
 INLINE_WEIGHT = 400
+# The heaviest part a child lays out at once. WeasyPrint keeps a part's whole layout (about
+# 2 MB a page) until it is written, so a child draws its share as several parts in turn, and
+# reuses the memory of one for the next, rather than holding its whole share at once.
+PART_WEIGHT = 200
 RENDER_TIMEOUT_SECONDS = 180
 
 
@@ -69,7 +74,9 @@ def render(
     tell = progress or (lambda _: None)
     workers = processes if processes is not None else settings.REPORT_RENDER_PROCESSES
     front_matter = _has_contents(report)
-    groups = split(report.sections, parts=workers) or [[]]
+    each = max(1, math.ceil(report.weight / (max(workers, 1) * PART_WEIGHT)))
+    groups = split(report.sections, parts=workers * each) if workers > 1 else []
+    groups = groups or [list(report.sections)]
     htmls = [
         _body_html(report, meta, group, title_block=not front_matter and index == 0)
         for index, group in enumerate(groups)
@@ -82,8 +89,8 @@ def render(
 
 
 def split(sections: list[Section], *, parts: int) -> list[list[Section]]:
-    """Sections in order, in groups of about equal weight: one group per process, or one in
-    all when the report is light enough to lay out here."""
+    """Sections in order, in up to `parts` groups of about equal weight, or one in all when
+    the report is light enough to lay out here."""
     total = sum(section.weight for section in sections)
     if parts <= 1 or total <= INLINE_WEIGHT:
         return [list(sections)] if sections else []
@@ -124,28 +131,31 @@ def _body_html(report: Report, meta: Meta, group: list[Section], *, title_block:
 def _lay_out_all(
     htmls: list[str], groups: list[list[Section]], workers: int, tell: Progress
 ) -> list[chunk.Part]:
-    """Each part laid out, here when there is one, else one child process each at once."""
+    """Each part laid out: here when there is one, else by `workers` child processes at once,
+    each taking its run of consecutive parts in turn."""
     if len(htmls) == 1:
         tell(20)
         return [chunk.lay_out(htmls[0])]
+    each = math.ceil(len(htmls) / workers)
+    shares = [htmls[start : start + each] for start in range(0, len(htmls), each)]
     done: list[int] = []
 
-    def one(html: str) -> chunk.Part:
-        part = _in_child(html)
+    def one(share: list[str]) -> list[chunk.Part]:
+        parts = _in_child(share)
         done.append(1)
-        tell(10 + 80 * len(done) // len(htmls))
-        return part
+        tell(10 + 80 * len(done) // len(shares))
+        return parts
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, htmls))
+        return [part for parts in pool.map(one, shares) for part in parts]
 
 
-def _in_child(html: str) -> chunk.Part:
+def _in_child(htmls: list[str]) -> list[chunk.Part]:
     with tempfile.TemporaryDirectory(prefix="kiaa-report-") as folder:
-        out = Path(folder) / "part.pdf"
+        outs = [Path(folder) / f"part-{index}.pdf" for index in range(len(htmls))]
         finished = subprocess.run(  # noqa: S603 - our own module, run by this interpreter
-            [sys.executable, "-m", "kiaa.reports.chunk", str(out)],
-            input=html.encode(),
+            [sys.executable, "-m", "kiaa.reports.chunk", *map(str, outs)],
+            input=json.dumps(htmls).encode(),
             capture_output=True,
             timeout=RENDER_TIMEOUT_SECONDS,
             check=False,
@@ -154,7 +164,10 @@ def _in_child(html: str) -> chunk.Part:
         if finished.returncode != 0:
             raise RuntimeError(f"A report part failed to render: {finished.stderr.decode()[-500:]}")
         told = json.loads(finished.stdout)
-        return chunk.Part(out.read_bytes(), told["pages"], told["anchors"])
+        return [
+            chunk.Part(out.read_bytes(), one["pages"], one["anchors"])
+            for out, one in zip(outs, told, strict=True)
+        ]
 
 
 def _front(
@@ -165,7 +178,8 @@ def _front(
     The numbers depend on how long the front itself is, so it is laid out again in the rare
     case a guess at its length was wrong.
     """
-    guess = 1
+    # The title block takes about a third of the first page, a contents line about 1/40th.
+    guess = 1 + (sum(len(group) for group in groups) + 15) // 40
     for _ in range(3):
         entries = _contents(groups, parts, offset=guess)
         front = chunk.lay_out(

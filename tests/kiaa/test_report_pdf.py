@@ -79,13 +79,17 @@ def test_a_long_report_has_a_contents_page_whose_numbers_point_at_the_sections()
         assert f"{heading} {index + 1}" in pages[0]  # the contents line: heading, then its page
 
 
+@pytest.mark.parametrize(("part_weight", "parts"), [(200, 2), (40, 6)])
 def test_the_parts_laid_out_in_child_processes_join_into_the_same_document(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, part_weight: int, parts: int
 ) -> None:
     report = people(6, 30)
     alone = pdf.render(report, META, processes=1)
     monkeypatch.setattr(pdf, "INLINE_WEIGHT", 10)
-    assert len(pdf.split(report.sections, parts=2)) == 2
+    monkeypatch.setattr(pdf, "PART_WEIGHT", part_weight)  # 6 parts: 3 in turn in each child
+    laid_out: list[int] = []
+    real = pdf._in_child
+    monkeypatch.setattr(pdf, "_in_child", lambda htmls: laid_out.append(len(htmls)) or real(htmls))
     heard: list[int] = []
     joined = pdf.render(report, META, processes=2, progress=heard.append)
     # Each part starts on a page of its own, so the breaks may differ, never the rows.
@@ -97,6 +101,7 @@ def test_the_parts_laid_out_in_child_processes_join_into_the_same_document(
         index = reader.get_destination_page_number(item)
         assert item.title in pages[index] and f"{item.title} {index + 1}" in pages[0]
     assert heard == sorted(heard) and heard[-1] == 100 and len(heard) >= 3
+    assert sorted(laid_out) == [parts // 2, parts // 2]  # two children, the parts shared
 
 
 def rows_in(pages: list[str]) -> list[str]:
