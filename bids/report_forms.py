@@ -6,12 +6,9 @@ of another alliance is "not one of the available choices", as on any other form.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from bids import selectors
 from bids.models import Declaration, Tender
@@ -19,6 +16,7 @@ from kiaa import selectors as core_selectors
 from kiaa.models import Agency, Role
 from kiaa.permissions import Roles
 from kiaa.reports import kinds
+from kiaa.reports.content import day
 
 REGISTER_NOT_YOURS = (
     "As a chief officer you may export the declarations register of your own agency only: "
@@ -33,13 +31,6 @@ PERIOD_HELP = (
     "Declarations declared in the period (or, if not declared yet, drafted in it) and "
     "step-backs recorded in it."
 )
-
-
-def day(value: date | datetime) -> str:
-    """A date as a trustee reads it (2 Dec 2026); a moment on the alliance's clock."""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return date_format(value, "j M Y")
 
 
 def admin_or_chief(roles: Roles) -> bool:

@@ -21,7 +21,6 @@ from bids.report_forms import (
     ConflictMapForm,
     RegisterForm,
     admin_or_chief,
-    day,
     map_scope,
     refuse_map,
     refuse_register,
@@ -30,7 +29,7 @@ from bids.report_forms import (
 from kiaa.models import Alliance, BoardDecision, BoardVote, User
 from kiaa.permissions import Roles
 from kiaa.reports import kinds
-from kiaa.reports.content import Report, Section, Table
+from kiaa.reports.content import Report, Section, Table, day
 from partnerships import selectors as partnership_selectors
 from partnerships.models import Partnership, PartnershipMember, Withdrawal
 

@@ -246,18 +246,9 @@ class TenderDetailView(TenderPage):
             ),
             **self._tupe(),
             **self._actions(mine, step_backs),
-            "can_export_map": self._can_export_map(),
+            "can_export_map": kinds.accepts(CONFLICT_MAP, self.tenant.roles, tender=tender),
         }
         return self.render("bids/tender_detail.html", context)
-
-    def _can_export_map(self) -> bool:
-        """Whether the conflict map of this tender would be drawn for the person (its kind's rules)."""
-        kind, roles = kinds.get(CONFLICT_MAP), self.tenant.roles
-        return (
-            kind is not None
-            and kind.offered(roles)
-            and kind.refuse(roles, {"tender": self.object}) is None
-        )
 
     def _conflicts(self, mine: list[Declaration]) -> list[tuple[Declaration, list[Any]]]:
         """The findings of the person's own agencies' bids that are still in the race."""

@@ -23,13 +23,12 @@ from bids import selectors as bids_selectors
 from bids.models import Declaration
 from disputes import selectors
 from disputes.models import Breach, Dispute
-from disputes.reports import day
 from kiaa import selectors as core_selectors
 from kiaa.models import Agency, Alliance, ProtocolVersion, User
 from kiaa.permissions import Roles
 from kiaa.reports import charts, kinds
 from kiaa.reports.charts import DARK, HATCHED, LIGHT, OUTLINED, named
-from kiaa.reports.content import Report, Section
+from kiaa.reports.content import Report, Section, day
 from partnerships import selectors as partnership_selectors
 from partnerships.models import Withdrawal
 

@@ -31,6 +31,7 @@ from kiaa import selectors as core_selectors
 from kiaa.downloads import serve_file
 from kiaa.models import Agency
 from kiaa.pages import ServiceFormView, TenantView
+from kiaa.reports import kinds
 from partnerships import selectors as partnership_selectors
 
 Status = Dispute.Status
@@ -213,7 +214,7 @@ class DisputeDetailView(DisputePage):
             "may": self.may(),
             "is_party": bool(can.party_agency_ids(self.tenant.roles, d)),
             "cvs": self.cvs,
-            "can_export": reports.may_export_ruling(self.tenant.roles, d),
+            "can_export": kinds.accepts(reports.RULING, self.tenant.roles, dispute=d),
         }
         return self.render("disputes/dispute_detail.html", context)
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from disputes import permissions as can
 from disputes import selectors
@@ -24,7 +24,7 @@ from kiaa import selectors as core_selectors
 from kiaa.models import Agency, Alliance, Role, User
 from kiaa.permissions import Roles
 from kiaa.reports import kinds
-from kiaa.reports.content import Report, Section, Table
+from kiaa.reports.content import Report, Section, Table, day
 
 REGISTER, RULING = "breach_register", "dispute_ruling"
 NOT_YOUR_AGENCY = (
@@ -69,15 +69,6 @@ CSV_HEADER = [
     "Review note",
     "Sanction",
 ]
-
-
-def day(value: date | datetime | None) -> str:
-    """ "2 Dec 2026", in the alliance's time zone for a moment."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "j M Y")
 
 
 # -- The breach register ------------------------------------------------------------------------
@@ -321,11 +312,6 @@ def refuse_ruling(roles: Roles, cleaned: dict[str, Any]) -> str | None:
     if can.is_cvs_arbiter(roles, arbiter_agency_id=cvs.pk if cvs else None):
         return None
     return NOT_YOUR_DISPUTE
-
-
-def may_export_ruling(roles: Roles, dispute: Dispute) -> bool:
-    """Whether the dispute's page offers the export (once it has a ruling): not refused."""
-    return offered_ruling(roles) and refuse_ruling(roles, {"dispute": dispute}) is None
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from kiaa.querysets import TenantQuerySet
 
@@ -683,6 +684,18 @@ class ReportExport(TenantModel):
     def __str__(self) -> str:
         return f"{self.kind} ({self.format}) #{self.pk}"
 
+    CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def content_type(self) -> str:
+        return self.CONTENT_TYPES[self.format]
+
+    @property
+    def download_name(self) -> str:
+        """A file name a person can file: the report, its date and the export's number."""
+        made = timezone.localtime(self.finished_at or self.requested_at).date().isoformat()
+        return f"{self.kind.replace('_', '-')}-{made}-{self.pk}.{self.format}"

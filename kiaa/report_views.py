@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.utils import timezone
 
 from kiaa import selectors
 from kiaa.downloads import serve_file
@@ -28,7 +27,6 @@ from kiaa.services import reports as services
 PAGE_SIZE = 25
 NO_SUCH_KIND = "No such report."
 FILE_GONE = "The file of this export is missing from storage; ask for the report again."
-CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 FORMAT_LABELS = dict(ReportExport.Format.choices)
 # The progress page reloads itself this often (seconds) while the export is being drawn.
 REFRESH_SECONDS = 2
@@ -41,23 +39,15 @@ class ReportListView(TenantView):
         tenant = self.tenant
         exports = selectors.report_export_list_for(person=tenant.person, alliance=tenant.alliance)
         page = Paginator(exports, PAGE_SIZE).get_page(request.GET.get("page"))
-        titles = {kind.name: kind.title for kind in kinds.offered_to(tenant.roles)}
         return self.render(
             "kiaa/report_list.html",
             {
                 "kinds": kinds.offered_to(tenant.roles),
                 "page": page,
-                "exports": [(export, _title(export, titles)) for export in page],
+                "exports": [(export, kinds.title_of(export.kind)) for export in page],
                 "refresh": REFRESH_SECONDS if any(e.in_progress for e in page) else None,
             },
         )
-
-
-def _title(export: ReportExport, titles: dict[str, str]) -> str:
-    if export.kind in titles:
-        return titles[export.kind]
-    kind = kinds.get(export.kind)
-    return kind.title if kind else export.kind
 
 
 class ReportRequestView(ServiceFormView):
@@ -137,7 +127,7 @@ class ReportDetailView(ReportObjectMixin, TenantView):
             {
                 "export": export,
                 "kind": kind,
-                "title": kind.title if kind else export.kind,
+                "title": kinds.title_of(export.kind),
                 "refresh": REFRESH_SECONDS if export.in_progress else None,
             },
         )
@@ -157,13 +147,7 @@ class ReportDownloadView(ReportObjectMixin, TenantView):
             return redirect(self.url("report-detail", pk=export.pk))
         return serve_file(
             export.file,
-            name=download_name(export),
-            content_type=CONTENT_TYPES[export.format],
+            name=export.download_name,
+            content_type=export.content_type,
             missing=FILE_GONE,
         )
-
-
-def download_name(export: ReportExport) -> str:
-    """A file name a person can file: the report, its date and the export's number."""
-    made = timezone.localtime(export.finished_at or export.requested_at).date().isoformat()
-    return f"{export.kind.replace('_', '-')}-{made}-{export.pk}.{export.format}"

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from kiaa import selectors as core_selectors
+from kiaa.reports import kinds
 from partnerships import permissions as can
 from partnerships import reports, selectors
 from partnerships.forms import SECTION_LABELS, MouForm, SignForm
@@ -61,7 +62,8 @@ class MouView(PartnershipPage):
                 "in_partnership": in_partnership,
                 "acknowledged": self._acknowledged(),
                 "can_edit": can.can_manage_partnership(roles, partnership),
-                "can_export": bool(version) and reports.may_export(roles, partnership),
+                "can_export": bool(version)
+                and kinds.accepts(reports.NAME, roles, partnership=partnership),
             },
         )
 

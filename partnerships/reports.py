@@ -73,11 +73,6 @@ def refuse(roles: Roles, cleaned: dict[str, Any]) -> str | None:
     return NOT_A_MEMBER
 
 
-def may_export(roles: Roles, partnership: Partnership) -> bool:
-    """Whether the MoU page offers the export: the kind is offered and would not be refused."""
-    return offered(roles) and refuse(roles, {"partnership": partnership}) is None
-
-
 @dataclass(frozen=True)
 class SignatureRow:
     agency: str

@@ -25,7 +25,7 @@ from kiaa.api.base import TenantAPIMixin
 from kiaa.api.renderers import AnyMedia
 from kiaa.downloads import serve_file
 from kiaa.models import ReportExport
-from kiaa.report_views import CONTENT_TYPES, FILE_GONE, download_name
+from kiaa.report_views import FILE_GONE
 from kiaa.services import reports as services
 
 KINDS_HELP = (
@@ -151,8 +151,8 @@ class ReportExportViewSet(
         export = services.report_download(actor=self.person, export=self.get_object())
         return serve_file(
             export.file,
-            name=download_name(export),
-            content_type=CONTENT_TYPES[export.format],
+            name=export.download_name,
+            content_type=export.content_type,
             missing=FILE_GONE,
         )
 

@@ -4,7 +4,19 @@ selectors so a report never shows what its requester could not see in the browse
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+
+from django.utils import formats, timezone
+
+
+def day(value: date | datetime | None) -> str:
+    """A date as a trustee reads it ("2 Dec 2026"); a moment on the alliance's clock."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "j M Y")
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,10 @@ class Kind:
     def formats(self) -> tuple[str, ...]:
         return (PDF, CSV) if self.tabular else (PDF,)
 
+    def accepts(self, roles: Roles, cleaned: dict[str, Any]) -> bool:
+        """Whether this person may export it with these choices: offered, and not refused."""
+        return self.offered(roles) and self.refuse(roles, cleaned) is None
+
 
 _registry: dict[str, Kind] = {}
 
@@ -97,6 +101,18 @@ def get(name: str) -> Kind | None:
 
 def names() -> list[str]:
     return sorted(_registry)
+
+
+def title_of(name: str) -> str:
+    """The kind's title, or its name if it is no longer registered (an old export's)."""
+    kind = _registry.get(name)
+    return kind.title if kind else name
+
+
+def accepts(name: str, roles: Roles, **cleaned: Any) -> bool:
+    """Whether a page should offer the export of this kind: the kind's own rules decide."""
+    kind = _registry.get(name)
+    return kind is not None and kind.accepts(roles, cleaned)
 
 
 def offered_to(roles: Roles) -> list[Kind]:

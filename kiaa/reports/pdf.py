@@ -81,7 +81,7 @@ def render(
         _body_html(report, meta, group, title_block=not front_matter and index == 0)
         for index, group in enumerate(groups)
     ]
-    parts = _lay_out_all(htmls, groups, workers, tell)
+    parts = _lay_out_all(htmls, workers, tell)
     front = _front(report, meta, groups, parts) if front_matter else None
     pdf = _join(report, meta, groups, parts, front)
     tell(100)
@@ -128,9 +128,7 @@ def _body_html(report: Report, meta: Meta, group: list[Section], *, title_block:
     )
 
 
-def _lay_out_all(
-    htmls: list[str], groups: list[list[Section]], workers: int, tell: Progress
-) -> list[chunk.Part]:
+def _lay_out_all(htmls: list[str], workers: int, tell: Progress) -> list[chunk.Part]:
     """Each part laid out: here when there is one, else by `workers` child processes at once,
     each taking its run of consecutive parts in turn."""
     if len(htmls) == 1:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from kiaa import audit, outbox
 from kiaa.errors import Code, DomainError, FieldErrors
 from kiaa.models import Alliance, AuditHead, ReportExport, User
-from kiaa.permissions import roles_of
+from kiaa.permissions import Roles, roles_of
 from kiaa.reports import kinds, pdf, spreadsheet
 from kiaa.reports.content import Report
 from kiaa.services import notifications
@@ -150,6 +150,12 @@ def _start(export_id: int) -> ReportExport | None:
     return export
 
 
+def _may_move(export: ReportExport, target: str) -> bool:
+    """Whether the export's state allows the move; a run that lost a race to a second run of
+    the same export (its worker thought dead) leaves the other's result alone."""
+    return target in ReportExport.ALLOWED_TRANSITIONS[Status(export.status)]
+
+
 def _may_start(export: ReportExport) -> bool:
     if export.status == Status.QUEUED:
         return True
@@ -172,20 +178,33 @@ def _snapshot() -> Iterator[None]:
         yield
 
 
+def _still_allowed(
+    export: ReportExport, person: User, code: Code = Code.INVALID
+) -> tuple[kinds.Kind, Roles, dict[str, Any]]:
+    """The export's kind, the person's roles and its choices read again for them now, when
+    they may still export it; otherwise the reason (their roles changed, or what it covers is
+    no longer theirs to see)."""
+    kind = _kind(export.kind)
+    roles = roles_of(person, export.alliance)
+    form = kind.form(export.params, person=person, alliance=export.alliance, roles=roles)
+    if not kind.offered(roles):
+        why: str | None = NOT_OFFERED
+    elif not form.is_valid():
+        why = str(next(iter(form.errors.values()))[0])
+    else:
+        why = kind.refuse(roles, form.cleaned_data)
+    if why:
+        raise DomainError(NO_LONGER.format(why=why), code)
+    return kind, roles, form.cleaned_data
+
+
 def _read(export: ReportExport) -> tuple[Report, AuditHead]:
     """The report as the requester sees the alliance now, and the audit head it was read at."""
-    kind = _kind(export.kind)
     person, alliance = export.requested_by, export.alliance
     with _snapshot():
         head = AuditHead.objects.get(alliance=alliance)
-        roles = roles_of(person, alliance)
-        if not kind.offered(roles):
-            raise DomainError(NO_LONGER.format(why=NOT_OFFERED))
-        form = _cleaned(kind, person=person, alliance=alliance, params=export.params)
-        refusal = kind.refuse(roles, form.cleaned_data)
-        if refusal:
-            raise DomainError(NO_LONGER.format(why=refusal))
-        report = kind.build(person=person, alliance=alliance, roles=roles, params=form.cleaned_data)
+        kind, roles, cleaned = _still_allowed(export, person)
+        report = kind.build(person=person, alliance=alliance, roles=roles, params=cleaned)
     return report, head
 
 
@@ -220,9 +239,11 @@ def _progress(export: ReportExport, percent: int) -> None:
 def _finish(
     export: ReportExport, content: bytes, pages: int | None, head: AuditHead
 ) -> ReportExport:
-    title = _title(export)
+    title = kinds.title_of(export.kind)
     with transaction.atomic():
         locked = ReportExport.objects.select_for_update().get(pk=export.pk)
+        if not _may_move(locked, Status.READY):
+            return locked
         locked.file.save(f"report.{locked.format}", ContentFile(content), save=False)
         now = timezone.now()
         locked.status, locked.progress, locked.finished_at = Status.READY, 100, now
@@ -250,6 +271,8 @@ def _finish(
 def _fail(export: ReportExport, reason: str) -> ReportExport:
     with transaction.atomic():
         locked = ReportExport.objects.select_for_update().get(pk=export.pk)
+        if not _may_move(locked, Status.FAILED):
+            return locked
         locked.status, locked.failure, locked.finished_at = Status.FAILED, reason, timezone.now()
         locked.save(update_fields=["status", "failure", "finished_at"])
         audit.record(
@@ -263,16 +286,11 @@ def _fail(export: ReportExport, reason: str) -> ReportExport:
             alliance=export.alliance,
             people=[export.requested_by],
             verb="report.failed",
-            title=f"Your {_title(export)} could not be drawn",
+            title=f"Your {kinds.title_of(export.kind)} could not be drawn",
             body=reason,
             url=_url(locked),
         )
     return locked
-
-
-def _title(export: ReportExport) -> str:
-    kind = kinds.get(export.kind)
-    return kind.title if kind else export.kind
 
 
 def _url(export: ReportExport) -> str:
@@ -285,17 +303,7 @@ def report_download(*, actor: User, export: ReportExport) -> ReportExport:
         raise DomainError(EXPIRED, Code.CONFLICT)
     if export.status != Status.READY:
         raise DomainError(NOT_READY, Code.CONFLICT)
-    kind = _kind(export.kind)
-    roles = roles_of(actor, export.alliance)
-    form = kind.form(export.params, person=actor, alliance=export.alliance, roles=roles)
-    if not kind.offered(roles):
-        refusal: str | None = NOT_OFFERED
-    elif not form.is_valid():  # what it covers is no longer theirs to see
-        refusal = str(next(iter(form.errors.values()))[0])
-    else:
-        refusal = kind.refuse(roles, form.cleaned_data)
-    if refusal:
-        raise DomainError(NO_LONGER.format(why=refusal), Code.FORBIDDEN)
+    _still_allowed(export, actor, Code.FORBIDDEN)
     with transaction.atomic():
         audit.record(alliance=export.alliance, actor=actor, verb="report.downloaded", target=export)
     return export

@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from bids import report_forms, reports
 from bids.models import Declaration, Tender
-from bids.report_forms import day
 from bids.services import declarations, outcomes
 from bids.services.declarations import Naming
 from kiaa.errors import Code, DomainError, FieldErrors
 from kiaa.models import Agency, User
 from kiaa.permissions import roles_of
 from kiaa.reports import kinds
+from kiaa.reports.content import day
 from kiaa.services.reports import NOT_OFFERED
 from partnerships.models import Partnership
 from tests.conftest import World
