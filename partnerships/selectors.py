@@ -177,12 +177,18 @@ TIMELINE_NOT_YOURS = "Only the agency that shared a paper, and the arbiter, read
 
 
 def document_timeline_for(
-    *, person: User, alliance: Alliance, pk: Any
+    *,
+    person: User,
+    alliance: Alliance,
+    pk: Any,
+    channel: str = "page",
+    agency: Agency | None = None,
 ) -> tuple[Document, list[Any]]:
     """Who could see a paper, and who opened it, in time order: the arbiter's evidence.
 
     The arbiter reads the timeline of any paper; otherwise only people of the agency that shared
     it, for a paper they can see (who opened what is not every reader's business: 403).
+    `channel` and `agency` are kept with an attempt across the barrier, as document_get_for's.
     """
     roles = roles_of(person, alliance)
     if roles.has(Role.ARBITER):
@@ -196,7 +202,12 @@ def document_timeline_for(
             raise Http404("No such document.")
     else:
         document = document_get_for(
-            person=person, alliance=alliance, pk=pk, action="timeline", channel="page"
+            person=person,
+            alliance=alliance,
+            pk=pk,
+            action="timeline",
+            channel=channel,
+            agency=agency,
         )
         if document.owner_agency_id not in roles.agency_ids:
             raise PermissionDenied(TIMELINE_NOT_YOURS)

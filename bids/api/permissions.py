@@ -22,6 +22,7 @@ from kiaa.services.decisions import NOT_A_TRUSTEE
 
 NOT_A_CHIEF_OFFICER = "Only a chief officer declares, steps back or records allocations."
 NOT_NAMED = "Only the chief officer of an agency named in this bid answers for it."
+NOT_IMPORTER = "Only an alliance admin reads the register's imports."
 
 
 class KeptByTheRegister(BasePermission):
@@ -48,6 +49,16 @@ class KeptByTheRegister(BasePermission):
         return can.can_manage_tender(roles)
 
 
+class ImportsKeptByAdmins(BasePermission):
+    """The register's imports are the admins' (who keep the register): the list is a 403 to
+    anyone else, one import a 404 (the selector shows them none, as the page does)."""
+
+    message = NOT_IMPORTER
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return can.can_manage_tender(view.tenant.roles)
+
+
 class DecidedByTheAgency(BasePermission):
     """Who acts on a declaration: its chief officer, its board, a named partner, its team."""
 
@@ -64,7 +75,7 @@ class DecidedByTheAgency(BasePermission):
         if view.action == "vote":
             self.message = NOT_A_TRUSTEE
             return can_vote_on(roles, agency_id=declaration.agency_id)
-        if view.action == "decline_naming":
+        if view.action in ("confirm_naming", "decline_naming"):
             self.message = NOT_NAMED
             named = [n.agency_id for n in declaration.named_partners.all()]
             return any(can.can_declare_for(roles, agency_id=a) for a in named)

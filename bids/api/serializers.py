@@ -318,6 +318,10 @@ class DeclineNamingSerializer(serializers.Serializer[Any]):
     agency = AllianceAgencyField(required=False)
 
 
+class ConfirmNamingSerializer(DeclineNamingSerializer):
+    """The named agency that confirms: optional as for declining."""
+
+
 class BidPaperSerializer(serializers.Serializer[Any]):
     """POST declarations/<id>/papers/: a bid paper, commercial unless said otherwise."""
 

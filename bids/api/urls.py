@@ -9,6 +9,8 @@ from rest_framework.routers import SimpleRouter
 from bids.api import documents, views
 
 router = SimpleRouter()
+# Before `tenders`, whose `tenders/<id>/` would otherwise take "imports" for an id.
+router.register("tenders/imports", views.TenderImportViewSet, basename="tender-import-report")
 router.register("tenders", views.TenderViewSet, basename="tender")
 router.register("declarations", views.DeclarationViewSet, basename="declaration")
 router.register("step-backs", views.StepBackViewSet, basename="step-back")

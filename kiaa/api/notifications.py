@@ -1,5 +1,5 @@
-"""The person's notifications over the API (API.md): a paginated inbox, marking one read, and
-how they want them emailed (`notifications/preferences/`).
+"""The person's notifications over the API (API.md): a paginated inbox, marking one or all of
+them read, and how they want them emailed (`notifications/preferences/`).
 
 Only the person's own notifications in the alliance of the URL are there; anyone else's is a 404.
 """
@@ -24,6 +24,7 @@ from kiaa.models import EmailFrequency, Notification
 from kiaa.services.notifications import (
     BAD_FREQUENCY,
     email_frequency_set,
+    notification_mark_all_read,
     notification_mark_read,
 )
 
@@ -55,6 +56,10 @@ class EmailPreferenceSerializer(serializers.Serializer):  # type: ignore[type-ar
     )
 
 
+class MarkedReadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    marked = serializers.IntegerField(help_text="How many unread notifications were marked read.")
+
+
 class NotificationViewSet(
     TenantAPIMixin,
     mixins.ListModelMixin,
@@ -78,7 +83,21 @@ class NotificationViewSet(
         notification = notification_mark_read(person=self.person, notification=self.get_object())
         return Response(NotificationSerializer(notification).data)
 
-    # A list-level route, so the router puts it before `notifications/<id>/`.
+    # List-level routes, so the router puts them before `notifications/<id>/`.
+    @extend_schema(request=None, responses={200: MarkedReadSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="read-all",
+        url_name="read-all",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def read_all(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Mark every unread notification of the person in this alliance read."""
+        marked = notification_mark_all_read(person=self.person, alliance=self.alliance)
+        return Response(MarkedReadSerializer({"marked": marked}).data)
+
     @extend_schema(methods=["GET"], request=None, responses={200: EmailPreferenceSerializer})
     @extend_schema(
         methods=["PUT"],

@@ -30,7 +30,7 @@ from bids.models import (
     TenderImport,
     TenderServiceArea,
 )
-from bids.services import declarations, outcomes, tenders
+from bids.services import declarations, ocds, outcomes, tenders
 from kiaa.models import AuditEvent, BoardDecision, BoardVote, Role
 from tests.api import PERSONAS, api_url, is_field_error, row_counts, tolerant
 from tests.conftest import World, api_as
@@ -161,6 +161,11 @@ ACTIONS: dict[str, tuple[str, Callable[[Bids], str], Callable[[Bids], Any] | Non
         lambda b: api_url("declaration-mark-submitted", pk=b.rival.pk),
         None,
     ),
+    "confirm a naming": (
+        "post",
+        lambda b: api_url("declaration-confirm-naming", pk=b.draft.pk),
+        None,
+    ),
     "decline a naming": (
         "post",
         lambda b: api_url("declaration-decline-naming", pk=b.draft.pk),
@@ -198,6 +203,7 @@ EXPECTED = {  # chief, trustee, partner, rival, arbiter, admin, outsider
     "vote on a bid":        (403,   201,    404,    404,   404,   404,  404),
     "withdraw a bid":       (200,   403,    404,    404,   404,   404,  404),
     "mark a bid submitted": (403,   403,    403,    200,   403,   403,  404),
+    "confirm a naming":     (403,   403,    403,    404,   404,   404,  404),
     "decline a naming":     (403,   403,    403,    404,   404,   404,  404),
     "share a bid paper":    (403,   403,    403,    201,   403,   403,  404),
     "list step-backs":      (200,   200,    200,    200,   200,   200,  404),
@@ -231,12 +237,14 @@ def test_each_persona_gets_what_the_protocol_allows_on_each_endpoint(name, perso
         ("edit a tender", tenders.NOT_ADMIN),
         ("vote on a bid", "Only a trustee of this agency"),
         ("submit a draft", declarations.NOT_YOUR_AGENCY),
+        ("confirm a naming", may.NOT_NAMED),
         ("decline a naming", may.NOT_NAMED),
         ("draft a declaration", may.NOT_A_CHIEF_OFFICER),
     ],
 )
 def test_a_refusal_says_why_and_writes_nothing(name, message, bids, request):
-    persona = "chief_officer" if name in ("vote on a bid", "decline a naming") else "trustee"
+    on_behalf = ("vote on a bid", "confirm a naming", "decline a naming")
+    persona = "chief_officer" if name in on_behalf else "trustee"
     method, url, body = ACTIONS[name]
     before = rows()
     response = _call(
@@ -377,6 +385,55 @@ def test_an_import_of_a_file_that_is_not_a_package_is_a_400_and_writes_nothing(
     assert rows() == before
 
 
+def ocds_import(alliance: Any, ocid: str) -> TenderImport:
+    return ocds.tenders_import(
+        actor=_platform_admin(alliance),
+        alliance=alliance,
+        file_name=f"{ocid}.json",
+        data=package(release(ocid)),
+    )
+
+
+def test_an_admin_reads_the_past_imports_as_the_import_answered_them(world, admin):
+    client = api_as(admin)
+    content = package(release("ocds-a-1", "Advice line"))
+    answered = client.post(
+        api_url("tender-import"), {"file": ocds_file(content)}, format="multipart"
+    ).json()
+    later = ocds_import(world.alliance, "ocds-a-0")
+    listed = client.get(api_url("tender-import-report-list")).json()
+    assert set(listed) == {"count", "next", "previous", "results"}
+    assert [i["id"] for i in listed["results"]] == [later.pk, answered["id"]]
+    assert answered in listed["results"]
+    one = client.get(api_url("tender-import-report-detail", pk=answered["id"]))
+    assert one.json() == answered
+
+
+# The import page is the admins' (403); another's import is not found by anyone else (404).
+IMPORTS_EXPECTED = {  # chief, trustee, partner, rival, arbiter, admin, outsider
+    "tender-import-report-list":   (403,   403,    403,    403,   403,   200,  404),
+    "tender-import-report-detail": (404,   404,    404,    404,   404,   200,  404),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(IMPORTS_EXPECTED))
+def test_only_admins_read_the_registers_imports(name, bids, request):
+    done = ocds_import(bids.world.alliance, "ocds-home-1")
+    url = api_url(name, **({"pk": done.pk} if name.endswith("detail") else {}))
+    for persona, expected in zip(PERSONAS, IMPORTS_EXPECTED[name], strict=True):
+        response = tolerant(request.getfixturevalue(persona)).get(url)
+        assert response.status_code == expected, (persona, response.content)
+    elsewhere = ocds_import(bids.world.other_alliance, "ocds-other-1")
+    other = api_url("tender-import-report-detail", pk=elsewhere.pk)
+    assert tolerant(request.getfixturevalue("admin")).get(other).status_code == 404
+
+
+@pytest.mark.parametrize("pk", ["abc", "99999999999999999999999"])
+def test_an_import_named_by_a_bad_id_is_a_404(pk, world, admin):
+    url = f"/api/v1/a/{world.alliance.slug}/tenders/imports/{pk}/"
+    assert tolerant(admin).get(url).status_code == 404
+
+
 def test_an_import_without_a_file_is_a_400(world, admin):
     response = tolerant(admin).post(api_url("tender-import"), {"file": "x"}, format="json")
     assert response.status_code == 400
@@ -485,6 +542,53 @@ def test_a_named_partner_confirms_by_declaring_as_a_partner(bids):
         format="json",
     )
     assert again.status_code == 409
+
+
+def test_a_named_partner_confirms_over_confirm_naming_and_gets_its_own_draft(bids):
+    partner_chief = chief_of(bids.world.partner)
+    board_of(bids.world.partner)
+    before = rows()
+    response = api_as(partner_chief).post(api_url("declaration-confirm-naming", pk=bids.draft.pk))
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert (data["agency"], data["capacity"], data["lead_declaration"], data["status"]) == (
+        bids.world.partner.pk,
+        "partner",
+        bids.draft.pk,
+        "draft",
+    )
+    assert data["tender"] == bids.tender.pk
+    assert rows()["Declaration"] == before["Declaration"] + 1
+    verbs = AuditEvent.objects.for_alliance(bids.world.alliance).order_by("-seq")[:2]
+    assert [e.verb for e in verbs] == ["declaration.partner_confirmed", "declaration.drafted"]
+    assert all(e.actor == partner_chief for e in verbs)
+    lead = api_as(partner_chief).get(api_url("declaration-detail", pk=bids.draft.pk)).json()
+    assert lead["named_partners"][0]["status"] == "confirmed"
+    # Confirming twice, or declining after confirming, is refused by the state.
+    again = tolerant(partner_chief).post(api_url("declaration-confirm-naming", pk=bids.draft.pk))
+    assert again.status_code == 409
+    declined = tolerant(partner_chief).post(api_url("declaration-decline-naming", pk=bids.draft.pk))
+    assert declined.status_code == 409
+    assert declined.json() == {"detail": declarations.NOT_AWAITING}
+
+
+def test_confirming_for_an_agency_not_named_in_the_bid_is_a_400_that_writes_nothing(bids):
+    partner_chief = chief_of(bids.world.partner)
+    grant(partner_chief, Role.CHIEF_OFFICER, bids.world.competitor)
+    client = tolerant(partner_chief)
+    url = api_url("declaration-confirm-naming", pk=bids.draft.pk)
+    before = rows()
+    not_named = client.post(url, {"agency": bids.world.competitor.pk}, format="json")
+    assert not_named.json() == {
+        "agency": [views.NOT_NAMED_HERE.format(agency=bids.world.competitor.name)]
+    }
+    for bad in ("abc", bids.world.other_agency.pk, None):
+        response = client.post(url, {"agency": bad}, format="json")
+        assert response.status_code == 400, bad
+        assert is_field_error(response.json(), "agency")
+    by_header = client.post(url, HTTP_X_AGENCY=str(bids.world.competitor.pk))
+    assert by_header.status_code == 400
+    assert rows() == before
 
 
 def test_a_named_partner_declines_and_a_second_answer_is_a_409(bids):
@@ -822,6 +926,24 @@ def test_the_lists_take_the_same_few_queries_at_any_size(
     assert allocations["count"] == size
 
 
+# alliance, roles; the selector's roles, count, page (the importer selected with each; an admin
+# holds no agency to look up)
+IMPORT_LIST_QUERIES = 5
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_the_import_list_takes_the_same_few_queries_at_any_size(
+    size, world, admin, django_assert_max_num_queries
+):
+    for i in range(size):
+        ocds_import(world.alliance, f"ocds-grown-{i}")
+    client = api_as(admin)
+    with django_assert_max_num_queries(IMPORT_LIST_QUERIES):
+        listed = client.get(api_url("tender-import-report-list"), {"page_size": 200}).json()
+    assert listed["count"] == size
+    assert all(i["imported_by"] and i["report"]["total"] == 1 for i in listed["results"])
+
+
 # --- The schema -------------------------------------------------------------------------------
 
 
@@ -837,12 +959,15 @@ def test_the_schema_documents_every_bids_endpoint():
     assert (
         "multipart/form-data" in paths[f"{base}tenders/import/"]["post"]["requestBody"]["content"]
     )
+    assert "get" in paths[f"{base}tenders/imports/"]
+    assert "get" in paths[f"{base}tenders/imports/{{id}}/"]
     assert {"get", "post"} <= set(paths[f"{base}declarations/"])
     for sub in (
         "submit-for-approval/",
         "vote/",
         "withdraw/",
         "mark-submitted/",
+        "confirm-naming/",
         "decline-naming/",
         "papers/",
     ):

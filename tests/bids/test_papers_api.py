@@ -4,15 +4,18 @@ with their bid side (the tender and declaration), behind the barrier."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from bids.models import Declaration, Tender
 from bids.services import papers
+from kiaa.models import User
 from kiaa.services.alliances import agency_update
-from partnerships.models import Document, Partnership
-from partnerships.services import mou
+from partnerships.models import BarrierAttempt, Document, DocumentAccess, Partnership
+from partnerships.services import documents, mou, withdrawals
 from tests.api import api_url, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, ServiceAreaFactory
@@ -26,6 +29,7 @@ from tests.factories.partnerships import (
     make_partnership,
     upload,
 )
+from tests.pages import page
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +243,153 @@ def test_only_the_incumbent_shares_tupe_information(race, competitor):
     assert response.status_code == 403
     assert response.json() == {"detail": papers.NOT_INCUMBENT}
     assert not Document.objects.exists()
+
+
+# --- A paper's timeline -----------------------------------------------------------------------
+
+
+def timeline(user: User, document: Document, **extra: Any) -> Any:
+    return tolerant(user).get(api_url("document-timeline", pk=document.pk), **extra)
+
+
+def page_status(user: User, document: Document) -> int:
+    client = Client()
+    client.force_login(user)
+    return client.get(page("document-timeline", pk=document.pk)).status_code
+
+
+TIMELINE_PERSONAS = ("chief_officer", "trustee", "partner", "competitor", "arbiter", "admin")
+# The lead's bid paper is its own (the rivals never see it); the alliance-wide one every member
+# sees, but only the agency that shared it and the arbiter read who opened it (403).
+TIMELINE_EXPECTED = {  # chief trustee partner rival arbiter admin
+    "bid paper":        (200,  200,    404,    404,  200,    404),
+    "alliance paper":   (200,  200,    403,    403,  200,    403),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("paper", list(TIMELINE_EXPECTED))
+def test_each_persona_gets_the_timeline_status_the_page_gives_them(paper, race, request, outsider):
+    lead = race.world.lead
+    document = (
+        bid_paper(race.lead_bid)
+        if paper == "bid paper"
+        else upload(chief_of(lead), lead, title="Annual report")
+    )
+    for persona, expected in zip(TIMELINE_PERSONAS, TIMELINE_EXPECTED[paper], strict=True):
+        user = request.getfixturevalue(persona)
+        response = timeline(user, document)
+        assert response.status_code == expected, (persona, response.content)
+        assert page_status(user, document) == expected, persona
+        if expected >= 400:
+            assert set(response.json()) == {"detail"}
+    assert timeline(outsider, document).status_code == 404
+
+
+def test_the_arbiter_reads_who_could_see_a_bid_paper_and_who_opened_it(
+    race, chief_officer, arbiter
+):
+    document = bid_paper(race.lead_bid)
+    api_as(chief_officer).get(api_url("document-download", pk=document.pk))
+    signed_in = Client()
+    signed_in.force_login(chief_officer)
+    signed_in.get(page("document-detail", pk=document.pk))
+    response = timeline(arbiter, document)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["document"], data["title"], data["sensitivity"]) == (
+        document.pk,
+        "Pricing model",
+        "commercial",
+    )
+    # The arbiter is no member of the bid: it reads the evidence but may not open the paper.
+    assert data["can_open"] is False
+    assert data["audience_now"] == [race.world.lead.pk]
+    audience = [e for e in data["events"] if e["kind"] == "audience"]
+    assert [(e["agency"], e["granted"]) for e in audience] == [(race.world.lead.pk, True)]
+    assert all(e["person"] is None and e["action"] is None for e in audience)
+    opened = [e for e in data["events"] if e["kind"] == "access"]
+    assert [(e["person"]["username"], e["action"], e["channel"]) for e in opened] == [
+        ("chief", "download", "api"),
+        ("chief", "view", "page"),
+    ]
+    assert all(e["agency"] == race.world.lead.pk and e["granted"] is None for e in opened)
+    times = [e["at"] for e in data["events"]]
+    assert times == sorted(times)
+    assert not BarrierAttempt.objects.exists()
+    assert not DocumentAccess.objects.filter(person=arbiter).exists()
+
+
+def test_the_agency_that_shared_a_paper_reads_its_timeline_and_may_open_it(race, trustee):
+    document = bid_paper(race.lead_bid)
+    data = timeline(trustee, document).json()
+    assert data["can_open"] is True
+    assert data["audience_now"] == [race.world.lead.pk]
+
+
+def test_a_partner_that_withdrew_shows_as_losing_sight_of_the_consortiums_paper(
+    world, chief_officer, arbiter
+):
+    consortium = make_partnership(world.lead, world.partner, kind="consortium", name="Debt bid")
+    draft_mou(consortium)
+    mou.undertaking_acknowledge(actor=chief_officer, partnership=consortium)
+    document = upload(
+        chief_officer, world.lead, title="Pricing", sensitivity="commercial", partnership=consortium
+    )
+    withdrawals.withdrawal_start(
+        actor=None, partnership=consortium, agency=world.partner, reason="Bidding against the lead"
+    )
+    data = timeline(arbiter, document).json()
+    audience = [(e["agency"], e["granted"]) for e in data["events"] if e["kind"] == "audience"]
+    assert sorted(audience[:2]) == sorted([(world.lead.pk, True), (world.partner.pk, True)])
+    assert audience[2:] == [(world.partner.pk, False)]
+    assert data["audience_now"] == [world.lead.pk]
+
+
+def test_a_rival_asking_for_a_bid_papers_timeline_gets_what_a_missing_paper_gets(race, competitor):
+    document = bid_paper(race.lead_bid)
+    hidden = timeline(competitor, document)
+    missing = tolerant(competitor).get(api_url("document-timeline", pk=document.pk + 1000))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    attempt = BarrierAttempt.objects.get()
+    assert (attempt.person, attempt.document, attempt.agency) == (
+        competitor,
+        document,
+        race.world.competitor,
+    )
+    assert (attempt.action, attempt.channel) == ("timeline", "api")
+
+
+@pytest.mark.parametrize("pk", ["abc", "-1", "99999999999999999999999"])
+def test_a_timeline_named_by_a_bad_id_is_a_404(pk, race, arbiter):
+    url = f"/api/v1/a/{race.world.alliance.slug}/documents/{pk}/timeline/"
+    assert tolerant(arbiter).get(url).status_code == 404
+
+
+def test_another_alliances_paper_has_no_timeline_here_even_for_the_arbiter(race, arbiter):
+    other = upload(chief_of(race.world.other_agency), race.world.other_agency, title="Far")
+    assert timeline(arbiter, other).status_code == 404
+
+
+# alliance, roles, held agencies; the selector's roles, the paper, its audience changes and its
+# openings (people and agencies selected with them); whether the caller may open it
+TIMELINE_QUERIES = 8
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_a_timeline_takes_the_same_few_queries_however_long_it_is(
+    size, race, chief_officer, arbiter, django_assert_max_num_queries
+):
+    document = bid_paper(race.lead_bid)
+    for _ in range(size):
+        documents.document_access_record(
+            person=chief_officer, document=document, action="view", channel="api"
+        )
+    with django_assert_max_num_queries(TIMELINE_QUERIES):
+        response = timeline(arbiter, document)
+    opened = [e for e in response.json()["events"] if e["kind"] == "access"]
+    assert len(opened) == size
+    assert all(e["person"]["username"] == "chief" for e in opened)
 
 
 # --- Query counts -----------------------------------------------------------------------------
