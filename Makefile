@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kiaa
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint check install install-dev worker beat
+.PHONY: run test fuzz lint check install install-dev worker beat
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ run: install
 test: install-dev
 	DATABASE_URL=$${DATABASE_URL-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -n auto -q $(PYTEST_ARGS)
+
+# Schemathesis against the live schema of a seeded server (PostgreSQL at 127.0.0.1:5432).
+fuzz: install-dev
+	bash .ci/api-fuzz
 
 lint: install-dev
 	$(BIN)/ruff check .

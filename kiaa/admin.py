@@ -72,6 +72,21 @@ class UserAdmin(ReadOnlyAdmin, DjangoUserAdmin):  # type: ignore[misc]
         return queryset.filter(memberships__alliance_id__in=alliance_ids).distinct()
 
 
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Who holds API tokens: the hash only, never a key; revoking is the owner's (API)."""
+
+    list_display = ["name", "token_key", "user", "created", "expiry"]
+    exclude = ["digest"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return queryset
+        alliance_ids = administered_alliance_ids(request)
+        return queryset.filter(user__memberships__alliance_id__in=alliance_ids).distinct()
+
+
 @admin.register(models.Agency)
 class AgencyAdmin(TenantAdmin):
     list_display = ["name", "alliance", "size_band", "reach", "status", "is_arbiter"]

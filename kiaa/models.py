@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kiaa.querysets import TenantQuerySet
+from kiaa.token_models import ApiToken as ApiToken  # registered with the app's models
 
 
 class EmailFrequency(models.TextChoices):
@@ -19,7 +20,7 @@ class EmailFrequency(models.TextChoices):
     NEVER = "never", "Never: in the app only"
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox names its relation
     """A person. What they may do comes from their memberships, which are per alliance."""
 
     email = models.EmailField("email address", unique=True)

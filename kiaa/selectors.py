@@ -10,6 +10,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -17,11 +18,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from kiaa import decisions
 from kiaa.models import (
     Agency,
     Alliance,
+    ApiToken,
     AuditEvent,
     BoardDecision,
     BoardVote,
@@ -38,6 +41,12 @@ from kiaa.models import (
     User,
 )
 from kiaa.permissions import can_manage_alliance, can_view_audit, roles_of
+
+
+def api_token_list_for(*, person: User) -> QuerySet[ApiToken]:
+    """The person's API tokens that still work (an expired one opens nothing), newest first."""
+    live = Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
+    return ApiToken.objects.filter(live, user=person)
 
 
 def alliance_list_for(*, person: User) -> QuerySet[Alliance]:

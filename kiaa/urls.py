@@ -1,11 +1,11 @@
 """Root URLs: accounts, pages under /a/<alliance-slug>/, API under /api/v1/, admin."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kiaa import calendar_views, decision_views, notification_views, views
+from kiaa.auth import SignInView
 
 alliance_pages: list[URLPattern | URLResolver] = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -66,11 +66,7 @@ alliance_pages: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("a/<slug:alliance_slug>/", include(alliance_pages)),
@@ -79,3 +75,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "kiaa.api.errors.page_not_found"

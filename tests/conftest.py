@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -38,6 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 if os.environ.get("CI"):
                     raise pytest.UsageError(f"CI must run {item.nodeid}, but {reason}.")
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counts live in the cache: each test starts with a full sign-in budget."""
+    cache.clear()
 
 
 @dataclass

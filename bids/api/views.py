@@ -8,7 +8,7 @@ from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -20,7 +20,7 @@ from bids import selectors
 from bids.api import permissions as may
 from bids.api import serializers as s
 from bids.api.filters import AllocationFilter, DeclarationFilter, StepBackFilter, TenderFilter
-from bids.models import Allocation, Declaration, StepBack, Tender
+from bids.models import Allocation, Declaration, NamedPartner, StepBack, Tender, TenderImport
 from bids.services import declarations, ocds, outcomes, papers, tenders
 from bids.services.tenders import TenderDetails
 from kiaa import selectors as kiaa_selectors
@@ -203,6 +203,24 @@ class TenderViewSet(
         return Response(s.TupeReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
 
+class TenderImportViewSet(
+    BidsAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """`tenders/imports/`: the register's past OCDS imports, newest first, each with its report
+    (`POST tenders/import/` answers with the same); the admins' alone."""
+
+    queryset = TenderImport.objects.none()
+    serializer_class = s.TenderImportSerializer
+    permission_classes = [IsAuthenticated, may.ImportsKeptByAdmins]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[TenderImport]:
+        return selectors.tender_import_list_for(person=self.person, alliance=self.alliance)
+
+
 # --- Declarations -------------------------------------------------------------------------------
 
 
@@ -238,7 +256,25 @@ class DeclarationViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.declarations_body([self.get_object()])[0])
 
-    @extend_schema(request=s.DeclarationCreateSerializer, responses={201: s.DeclarationSerializer})
+    @extend_schema(
+        request=s.DeclarationCreateSerializer,
+        responses={201: s.DeclarationSerializer},
+        examples=[
+            OpenApiExample(
+                "Lead a bid, naming a partner and its share",
+                request_only=True,
+                value={
+                    "tender": 12,
+                    "capacity": "lead",
+                    "summary": "Money advice across the district with Northbridge Law Centre.",
+                    "named_partners": [{"agency": 4, "proposed_share_pct": "30.00"}],
+                },
+            ),
+            OpenApiExample(
+                "Bid alone", request_only=True, value={"tender": 12, "capacity": "sole"}
+            ),
+        ],
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Draft the agency's intent to bid; a partner's draft confirms being named in a bid."""
         data = s.DeclarationCreateSerializer(data=request.data, context=self.input_context())
@@ -269,7 +305,17 @@ class DeclarationViewSet(
         )
         return Response(self.declaration_body(declaration.pk))
 
-    @extend_schema(request=s.VoteSerializer, responses={201: s.DeclarationSerializer})
+    @extend_schema(
+        request=s.VoteSerializer,
+        responses={201: s.DeclarationSerializer},
+        examples=[
+            OpenApiExample(
+                "A trustee approves",
+                request_only=True,
+                value={"decision": "approve", "note": "Fits our strategy; the share is fair."},
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A trustee of the declaring agency votes; the vote reaching the quorum decides."""
@@ -296,7 +342,17 @@ class DeclarationViewSet(
         )
         return Response(self.declaration_body(declaration.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.WithdrawSerializer, responses={200: s.DeclarationSerializer})
+    @extend_schema(
+        request=s.WithdrawSerializer,
+        responses={200: s.DeclarationSerializer},
+        examples=[
+            OpenApiExample(
+                "Step out of the competition",
+                request_only=True,
+                value={"reason": "The board decided the contract is too large for us."},
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The agency no longer bids; a lead's partners leave with it and withdrawals end."""
@@ -318,22 +374,44 @@ class DeclarationViewSet(
         )
         return Response(self.declaration_body(declaration.pk))
 
-    @extend_schema(request=s.DeclineNamingSerializer, responses={200: s.DeclarationSerializer})
-    @action(detail=True, methods=["post"], url_path="decline-naming")
-    def decline_naming(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """A named agency's chief officer says no to being in this bid (confirming is a POST of
-        the agency's own declaration as a partner)."""
-        data = s.DeclineNamingSerializer(data=request.data, context=self.input_context())
+    def answering_naming(
+        self, request: Request, body: type[s.DeclineNamingSerializer]
+    ) -> NamedPartner:
+        """The naming in this (lead's) declaration that the person answers for: the body's
+        agency, else X-Agency's, else the one named agency they are chief officer of."""
+        data = body(data=request.data, context=self.input_context())
         data.is_valid(raise_exception=True)
-        declaration = self.get_object()
-        named = {n.agency_id: n for n in declaration.named_partners.all()}
+        named = {n.agency_id: n for n in self.get_object().named_partners.all()}
         answering = [a for a in self.chief_officer_of() if a.pk in named]
         agency = self.acting_agency(data.validated_data.get("agency"), answering)
         naming = named.get(agency.pk)
         if naming is None:
             raise ValidationError({"agency": [NOT_NAMED_HERE.format(agency=agency.name)]})
+        return naming
+
+    @extend_schema(request=s.ConfirmNamingSerializer, responses={201: s.DeclarationSerializer})
+    @action(detail=True, methods=["post"], url_path="confirm-naming")
+    def confirm_naming(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A named agency's chief officer says yes: this drafts the agency's own declaration as
+        a partner in the bid (answered with it), which its trustee board then decides."""
+        naming = self.answering_naming(request, s.ConfirmNamingSerializer)
+        lead = self.get_object()
+        mine = declarations.declaration_draft(
+            actor=self.person,
+            tender=lead.tender,
+            agency=naming.agency,
+            capacity=Declaration.Capacity.PARTNER,
+            lead_declaration=lead,
+        )
+        return Response(self.declaration_body(mine.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DeclineNamingSerializer, responses={200: s.DeclarationSerializer})
+    @action(detail=True, methods=["post"], url_path="decline-naming")
+    def decline_naming(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A named agency's chief officer says no to being in this bid."""
+        naming = self.answering_naming(request, s.DeclineNamingSerializer)
         declarations.named_partner_decline(actor=self.person, naming=naming)
-        return Response(self.declaration_body(declaration.pk))
+        return Response(self.declaration_body(self.get_object().pk))
 
     @extend_schema(
         request={"multipart/form-data": s.BidPaperSerializer},

@@ -15,6 +15,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, User
 from kiaa.permissions import roles_of
+from kiaa.plausible import check_plausible
 from kiaa.services.alliances import service_areas_named
 
 NOT_ALLOWED = "Only an alliance admin or a chief officer can put a tender on the register."
@@ -60,6 +61,9 @@ def validate(alliance: Alliance, details: TenderDetails, *, tender: Tender | Non
     if not details.commissioner.strip():
         raise DomainError(COMMISSIONER_REQUIRED, field="commissioner")
     eoi, submission = details.eoi_deadline, details.submission_deadline
+    check_plausible(eoi, field="eoi_deadline")
+    check_plausible(submission, field="submission_deadline")
+    check_plausible(details.award_expected_on, field="award_expected_on")
     if eoi and submission and eoi > submission:
         raise DomainError(EOI_AFTER_SUBMISSION, field="eoi_deadline")
     incumbent = details.incumbent_agency

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -81,7 +81,22 @@ class DisputeViewSet(
         found = selectors.dispute_get_for(person=self.person, alliance=self.alliance, pk=dispute.pk)
         return s.DisputeSerializer(found).data
 
-    @extend_schema(request=s.DisputeFileSerializer, responses={201: s.DisputeSerializer})
+    @extend_schema(
+        request=s.DisputeFileSerializer,
+        responses={201: s.DisputeSerializer},
+        examples=[
+            OpenApiExample(
+                "Complain that a partner bid against the consortium",
+                request_only=True,
+                value={
+                    "respondent": 7,
+                    "subject": "declaration",
+                    "declaration": 31,
+                    "summary": "They declared a rival bid while still in our consortium.",
+                },
+            )
+        ],
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """File a dispute with another member agency, for the acting agency unless named."""
         data = s.DisputeFileSerializer(data=request.data, context=self.input_context())
@@ -195,7 +210,7 @@ class DisputeViewSet(
     @extend_schema(
         parameters=[FILE_ID],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment."
             )
         },
@@ -230,7 +245,29 @@ class DisputeViewSet(
         """The arbiter's ruling (the latest correction) and the actions it requires."""
         return Response(self.ruling_body(self.get_object()))
 
-    @extend_schema(request=rs.RulingPublishSerializer, responses={201: rs.RulingRecordSerializer})
+    @extend_schema(
+        request=rs.RulingPublishSerializer,
+        responses={201: rs.RulingRecordSerializer},
+        examples=[
+            OpenApiExample(
+                "Uphold, with a warning and an action to take",
+                request_only=True,
+                value={
+                    "findings": "The respondent bid while a member of the consortium.",
+                    "decision": "Upheld.",
+                    "sanction": "warning",
+                    "sanctioned_agency": 7,
+                    "actions": [
+                        {
+                            "agency": 7,
+                            "description": "Withdraw from the consortium's partnership working.",
+                            "due_on": "2027-01-15",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
     @ruling.mapping.post
     def publish_ruling(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The arbiter publishes the ruling, or a correction of the latest; it is final."""

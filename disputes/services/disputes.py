@@ -19,6 +19,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, Alliance, Membership, Role, User
 from kiaa.permissions import roles_of
+from kiaa.plausible import check_plausible
 from kiaa.services.notifications import admins_of, notify, notify_people
 from partnerships import selectors as partnership_selectors
 from partnerships.models import PartnershipMember
@@ -273,6 +274,7 @@ def check_deadlines(evidence_due_on: date, ruling_due_on: date) -> None:
         raise DomainError(DATE_PASSED, field="evidence_due_on")
     if ruling_due_on < evidence_due_on:
         raise DomainError(RULING_BEFORE_EVIDENCE, field="ruling_due_on")
+    check_plausible(ruling_due_on, field="ruling_due_on")
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from disputes.services.disputes import (
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, User
 from kiaa.permissions import roles_of
+from kiaa.plausible import check_plausible
 from kiaa.services.notifications import admins_of, notify_people
 
 Status = Dispute.Status
@@ -80,6 +81,7 @@ def _check_ruling(
             raise DomainError(ACTION_DESCRIPTION, field="actions")
         if action.due_on < today:
             raise DomainError(ACTION_DATE_PASSED, field="actions")
+        check_plausible(action.due_on, field="actions")
     if sanction not in Sanction.values:
         raise DomainError(BAD_SANCTION, field="sanction")
     if sanction != Sanction.NONE:

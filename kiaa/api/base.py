@@ -14,7 +14,8 @@ class TenantAPIMixin:
     """Resolves `request.tenant` as part of the permission check, in this order:
 
     signed in (401) -> a role in the alliance (404, through the same `resolve` as the pages)
-    -> the object, if the URL names one (404 whatever the method) -> the permission classes,
+    -> the object, if the URL names one (404 whatever the method) -> a method the view serves
+    (405) -> the permission classes,
     which may now read `view.tenant` (403). An acting agency the person does not hold is a 403.
     """
 
@@ -37,6 +38,10 @@ class TenantAPIMixin:
         lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
         if lookup in self.kwargs:  # type: ignore[attr-defined]
             self._object = super().get_object()  # type: ignore[misc]
+        # A method the view has no handler for is a 405 before any rule is asked: the
+        # permission classes may assume the object or body their own methods bring.
+        if getattr(self, request.method.lower(), None) is None:  # type: ignore[union-attr]
+            raise exceptions.MethodNotAllowed(request.method)  # type: ignore[arg-type]
         super().check_permissions(request)  # type: ignore[misc]
 
     def get_object(self) -> Any:

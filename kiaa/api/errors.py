@@ -3,11 +3,15 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kiaa.errors import Code, DomainError, FieldErrors
+
+NOT_FOUND = "Not found."
 
 STATUS_OF = {
     Code.INVALID: status.HTTP_400_BAD_REQUEST,
@@ -31,3 +35,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
     return drf_exception_handler(exc, context)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404: under /api/ a URL no route matches (a malformed id) is the API's JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

@@ -120,11 +120,6 @@ class ProtocolSerializer(serializers.ModelSerializer[ProtocolVersion]):
         read_only_fields = fields
 
 
-class TokenRequestSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
 class ProtocolSettingsSerializer(serializers.ModelSerializer[Protocol]):
     """The alliance's own rules. On PUT, the newer settings may be left out (kept as they are)."""
 

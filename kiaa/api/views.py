@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -18,13 +17,15 @@ from kiaa import selectors
 from kiaa.api import serializers as s
 from kiaa.api.base import TenantAPIMixin
 from kiaa.api.filters import MemberFilter
-from kiaa.api.permissions import InvitesByAdminsAndChiefOfficers, ReadsForMembersWritesForAdmins
-from kiaa.auth import lockout_message
+from kiaa.api.permissions import (
+    InvitesByAdminsAndChiefOfficers,
+    ReadsForMembersWritesForAdmins,
+    RemovesRolesTheyCouldGive,
+)
 from kiaa.models import Agency, Membership, Protocol, ProtocolVersion, ServiceArea
 from kiaa.permissions import can_set_standing_orders
-from kiaa.services import alliances, members, protocol, tokens
+from kiaa.services import alliances, members, protocol
 
-BAD_CREDENTIALS = "Unable to sign in with that username and password."
 NO_PROTOCOL = "This alliance has not adopted a protocol version yet."
 
 
@@ -92,12 +93,18 @@ class MemberViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,  # type: ignore[type-arg]
 ):
-    """Who holds which role in which agency; POST invites someone to a role."""
+    """Who holds which role in which agency; POST invites someone to a role, DELETE takes one
+    away (`invitations/` lists the invitations not yet answered)."""
 
     queryset = Membership.objects.none()
     serializer_class = s.MemberSerializer
-    permission_classes = [IsAuthenticated, InvitesByAdminsAndChiefOfficers]
+    permission_classes = [
+        IsAuthenticated,
+        InvitesByAdminsAndChiefOfficers,
+        RemovesRolesTheyCouldGive,
+    ]
     filterset_class = MemberFilter
+    http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Membership]:
         return selectors.member_list_for(person=self.person, alliance=self.alliance)
@@ -120,6 +127,12 @@ class MemberViewSet(
             agency=agency,
         )
         return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the role away; the alliance's last admin role stays (409)."""
+        members.membership_end(actor=self.person, membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProtocolView(TenantAPIMixin, APIView):
@@ -203,26 +216,3 @@ class StandingOrdersView(TenantAPIMixin, GenericAPIView):  # type: ignore[type-a
         data.is_valid(raise_exception=True)
         protocol.standing_orders_update(actor=self.person, agency=agency, **data.validated_data)
         return Response(s.StandingOrdersSerializer(self.shown(agency)).data)
-
-
-class TokenView(APIView):
-    """POST username and password for an API token; failures count towards the lockout."""
-
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        request=s.TokenRequestSerializer,
-        responses={200: OpenApiResponse(description='{"token": "<key>"}')},
-    )
-    def post(self, request: Request) -> Response:
-        data = s.TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        # The plain Django request: django-axes marks a lockout on it.
-        django_request = request._request
-        user = authenticate(django_request, **data.validated_data)
-        if getattr(django_request, "axes_locked_out", False):
-            return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        if user is None:
-            return Response({"detail": BAD_CREDENTIALS}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"token": tokens.token_issue(user=user).key})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Max
@@ -29,6 +29,12 @@ from kiaa.permissions import (
 
 NOT_ADMIN = "Only an alliance admin can change the protocol."
 REVIEW_BEFORE_IMPLEMENTATION = "The review date must come after the implementation date."
+# A protocol is a living agreement: adopted recently or soon, and reviewed within five years.
+IMPLEMENTED_OUT_OF_RANGE = (
+    "A new version is implemented within ten years before or a year after today."
+)
+REVIEW_TOO_LATE = "Review the protocol within five years of implementing it."
+YEAR = 365
 PRINCIPLES_REQUIRED = "Write the protocol's principles."
 NOT_A_TRUSTEE = "Only a trustee of this agency can record its board's acceptance."
 ALREADY_ACCEPTED = "This agency's board has already accepted this version."
@@ -45,8 +51,13 @@ def protocol_version_publish(
         raise DomainError(NOT_ADMIN, Code.FORBIDDEN)
     if not principles.strip():
         raise DomainError(PRINCIPLES_REQUIRED, field="principles")
+    today = timezone.localdate()
+    if not today - timedelta(days=10 * YEAR) <= implemented_on <= today + timedelta(days=YEAR):
+        raise DomainError(IMPLEMENTED_OUT_OF_RANGE, field="implemented_on")
     if review_due_on <= implemented_on:
         raise DomainError(REVIEW_BEFORE_IMPLEMENTATION, field="review_due_on")
+    if review_due_on > implemented_on + timedelta(days=5 * YEAR):
+        raise DomainError(REVIEW_TOO_LATE, field="review_due_on")
     # Lock the protocol so two admins publishing at once cannot both take the same number.
     protocol = Protocol.objects.select_for_update().get(alliance=alliance)
     number = (protocol.versions.aggregate(n=Max("number"))["n"] or 0) + 1

@@ -17,12 +17,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kiaa import barrier
 from kiaa.api.base import TenantAPIMixin
 from kiaa.api.renderers import AnyMedia
 from kiaa.api.serializers import UserSummarySerializer
 from partnerships import selectors
 from partnerships.document_views import serve
-from partnerships.models import Document, Partnership
+from partnerships.models import (
+    AudienceChange,
+    Document,
+    DocumentAccess,
+    PaperAction,
+    Partnership,
+)
 from partnerships.services import documents as services
 
 NO_AGENCY = "Papers are shared for an agency; you hold a role in none of this alliance's."
@@ -93,13 +100,91 @@ class DocumentFilterSerializer(serializers.Serializer[Any]):
     )
 
 
+class TimelineEventSerializer(serializers.Serializer[Any]):
+    """One row of the timeline: an agency gaining or losing sight of the paper, or an opening."""
+
+    kind = serializers.ChoiceField(
+        choices=[("audience", "audience"), ("access", "access")],
+        help_text="audience: the barrier changed who sees it; access: someone opened it",
+    )
+    at = serializers.DateTimeField()
+    agency = serializers.IntegerField(allow_null=True, source="agency_id")
+    granted = serializers.BooleanField(
+        allow_null=True, help_text="audience only: true gained, false lost sight of the paper"
+    )
+    person = UserSummarySerializer(allow_null=True, help_text="access only: who opened it")
+    action = serializers.ChoiceField(
+        choices=PaperAction.choices, allow_null=True, help_text="access only"
+    )
+    channel = serializers.ChoiceField(
+        choices=[("page", "page"), ("api", "api")], allow_null=True, help_text="access only"
+    )
+
+
+class DocumentTimelineSerializer(serializers.Serializer[Any]):
+    document = serializers.IntegerField()
+    title = serializers.CharField()
+    sensitivity = serializers.ChoiceField(choices=Document.Sensitivity.choices)
+    audience_now = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The agencies that can see the paper now."
+    )
+    can_open = serializers.BooleanField(
+        help_text="Whether the caller may open the paper itself (the arbiter may not always)."
+    )
+    events = TimelineEventSerializer(many=True, help_text="In time order, oldest first.")
+
+
+def _timeline_row(event: AudienceChange | DocumentAccess) -> dict[str, Any]:
+    if isinstance(event, AudienceChange):
+        person, action, channel, granted = None, None, None, event.granted
+    else:
+        person, action, channel, granted = event.person, event.action, event.channel, None
+    kind = "audience" if isinstance(event, AudienceChange) else "access"
+    return {
+        "kind": kind,
+        "at": event.at,
+        "agency_id": event.agency_id,
+        "granted": granted,
+        "person": person,
+        "action": action,
+        "channel": channel,
+    }
+
+
+def timeline_body(document: Document, events: list[Any], *, can_open: bool) -> dict[str, Any]:
+    """The timeline as the page shows it: each event, and who sees the paper after the last."""
+    audience = {e.agency_id: e.granted for e in events if isinstance(e, AudienceChange)}
+    return DocumentTimelineSerializer(
+        {
+            "document": document.pk,
+            "title": document.title,
+            "sensitivity": document.sensitivity,
+            "audience_now": sorted(agency for agency, sees in audience.items() if sees),
+            "can_open": can_open,
+            "events": [_timeline_row(event) for event in events],
+        }
+    ).data
+
+
 class _PaperLookup:
     """The paper a detail URL names, through the barrier (TenantAPIMixin asks for it first)."""
 
     kwargs: dict[str, Any]
     tenant: Any
 
+    timeline_events: list[Any]
+
     def get_object(self) -> Document:
+        if getattr(self, "action", None) == "timeline":
+            # The arbiter reads the timeline of a paper it may not open; the rest as the page.
+            document, self.timeline_events = selectors.document_timeline_for(
+                person=self.tenant.person,
+                alliance=self.tenant.alliance,
+                pk=self.kwargs["pk"],
+                channel="api",
+                agency=self.tenant.agency,
+            )
+            return document
         return selectors.document_get_for(
             person=self.tenant.person,
             alliance=self.tenant.alliance,
@@ -169,9 +254,18 @@ class DocumentViewSet(
         )
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: DocumentTimelineSerializer})
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Who could see the paper over time and who opened it: for the agency that shared it
+        and the arbiter (anyone else who may see the paper: 403)."""
+        document = self.get_object()
+        can_open = barrier.visible_to(self.person, self.alliance).filter(pk=document.pk).exists()
+        return Response(timeline_body(document, self.timeline_events, can_open=can_open))
+
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment; logged."
             )
         }

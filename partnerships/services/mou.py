@@ -14,6 +14,7 @@ from kiaa import audit
 from kiaa.errors import Code, DomainError
 from kiaa.models import Agency, User
 from kiaa.permissions import roles_of
+from kiaa.plausible import check_plausible
 from partnerships import permissions as can
 from partnerships.models import (
     ConfidentialityAcknowledgement,
@@ -155,6 +156,8 @@ def _check_review(review_due_on: date | None, current: MouVersion | None) -> Non
     kept = current is not None and review_due_on == current.review_due_on
     if review_due_on is not None and not kept and review_due_on < timezone.localdate():
         raise DomainError(REVIEW_IN_PAST, field="review_due_on")
+    if not kept:
+        check_plausible(review_due_on, field="review_due_on")
 
 
 @transaction.atomic

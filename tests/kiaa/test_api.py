@@ -1,6 +1,6 @@
 """The REST API of the alliance core, held to API.md.
 
-Agencies, service areas, members (invitations), the protocol and API tokens: who gets which
+Agencies, service areas, members (invitations) and the protocol: who gets which
 status, the error format, the audit event behind every write, the acting agency (X-Agency),
 pagination, constant query counts and a schema that generates cleanly.
 """
@@ -13,21 +13,18 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kiaa import audit
 from kiaa.api.base import UNHELD_AGENCY
-from kiaa.api.views import BAD_CREDENTIALS, NO_PROTOCOL
-from kiaa.auth import lockout_message
+from kiaa.api.views import NO_PROTOCOL
 from kiaa.models import (
     Agency,
     AgencyServiceArea,
     Alliance,
+    ApiToken,
     AuditEvent,
     Invitation,
     Membership,
@@ -40,7 +37,7 @@ from kiaa.services import alliances, members, protocol
 from tests.api import PERSONAS, api_url, call, is_field_error, row_counts, tolerant
 from tests.conftest import World, api_as
 from tests.factories import AgencyFactory, PersonFactory, ServiceAreaFactory, grant
-from tests.factories.core import PASSWORD, _platform_admin
+from tests.factories.core import _platform_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +52,7 @@ WRITTEN = (
     ProtocolVersion,
     ProtocolAcceptance,
     AuditEvent,
-    Token,
+    ApiToken,
 )
 
 
@@ -862,65 +859,6 @@ def test_the_member_list_takes_the_same_few_queries_at_any_size(
     # Two per grown agency, the chief officer and the admin the service areas were added by.
     assert len(results) == 2 * size + 2
     assert all(m["user"]["username"] and m["user"]["email"] for m in results)
-
-
-# --- Tokens -----------------------------------------------------------------------------------
-
-
-def test_a_token_is_issued_for_the_right_password_and_opens_the_tenant_api(world, chief_officer):
-    client = APIClient()
-    url = reverse("api:api-token")
-    response = client.post(url, {"username": "chief", "password": PASSWORD}, format="json")
-    assert response.status_code == 200
-    key = response.json()["token"]
-    assert set(response.json()) == {"token"}
-    again = client.post(url, {"username": "chief", "password": PASSWORD}, format="json")
-    assert again.json() == {"token": key}
-    assert client.get(api_url("agency-list")).status_code in (401, 403)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    listed = client.get(api_url("agency-list"))
-    assert listed.status_code == 200
-    assert listed.json()["count"] == 4
-    # The token opens only the person's own alliance.
-    assert client.get(api_url("agency-list", "other")).status_code == 404
-
-
-@pytest.mark.parametrize(
-    "credentials",
-    [{"username": "chief", "password": "wrong"}, {"username": "nobody", "password": PASSWORD}],
-    ids=["wrong password", "unknown username"],
-)
-def test_bad_credentials_are_a_400_with_detail_and_issue_no_token(credentials, chief_officer):
-    before = rows()
-    response = APIClient().post(reverse("api:api-token"), credentials, format="json")
-    assert response.status_code == 400
-    assert response.json() == {"detail": BAD_CREDENTIALS}
-    assert rows() == before
-
-
-def test_a_token_request_without_a_password_is_a_field_error(chief_officer):
-    response = APIClient().post(reverse("api:api-token"), {"username": "chief"}, format="json")
-    assert response.status_code == 400
-    assert is_field_error(response.json(), "password")
-
-
-def test_an_unknown_token_is_refused(world):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
-    response = client.get(api_url("agency-list"))
-    assert response.status_code in (401, 403)
-    assert set(response.json()) == {"detail"}
-
-
-def test_repeated_failures_lock_the_account_even_for_the_right_password(chief_officer):
-    client = APIClient()
-    url = reverse("api:api-token")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(url, {"username": "chief", "password": "wrong"}, format="json")
-    response = client.post(url, {"username": "chief", "password": PASSWORD}, format="json")
-    assert response.status_code == 429
-    assert response.json() == {"detail": lockout_message()}
-    assert not Token.objects.filter(user=chief_officer).exists()
 
 
 # --- The schema and docs ----------------------------------------------------------------------

@@ -71,10 +71,10 @@ def token(client: APIClient, password: str):
     )
 
 
-def test_a_token_is_issued_for_the_right_password_and_is_stable(person):
+def test_each_token_request_with_the_right_password_issues_a_new_token(person):
     first, second = token(APIClient(), PASSWORD), token(APIClient(), PASSWORD)
-    assert first.status_code == 200
-    assert first.json()["token"] == second.json()["token"]
+    assert first.status_code == second.status_code == 201
+    assert first.json()["token"] != second.json()["token"]
 
 
 def test_token_failures_count_towards_the_same_lockout(person, settings):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -126,8 +126,8 @@ def populated(world, admin, people_kind):
             actor=_platform_admin(alliance),
             alliance=alliance,
             principles="Be open.",
-            implemented_on="2025-01-01",
-            review_due_on="2026-01-01",
+            implemented_on=date(2025, 1, 1),
+            review_due_on=date(2026, 1, 1),
         )
         agency = world.lead if alliance == world.alliance else world.other_agency
         members.invitation_create(
