@@ -14,7 +14,7 @@ from django.db import transaction
 
 from kiaa import audit, selectors
 from kiaa.errors import Code, DomainError
-from kiaa.models import Alliance, ApiToken, Membership, User
+from kiaa.models import ApiToken, User
 
 MAX_DAYS = 365
 TOO_MANY = "You have {limit} API tokens: revoke one you no longer use before issuing another."
@@ -23,14 +23,9 @@ BAD_DAYS = f"A token lasts from 1 to {MAX_DAYS} days."
 NOT_YOURS = "You can revoke only your own tokens."
 
 
-def _alliances_of(user: User) -> list[Alliance]:
-    # In id order, so two people's calls lock the alliances' audit heads in the same order.
-    held = Membership.objects.filter(user=user).values("alliance")
-    return list(Alliance.objects.filter(pk__in=held).order_by("pk"))
-
-
 def _record(user: User, verb: str, token: ApiToken, payload: dict[str, object]) -> None:
-    for alliance in _alliances_of(user):
+    # In id order, so two people's calls lock the alliances' audit heads in the same order.
+    for alliance in selectors.alliance_list_for(person=user).order_by("pk"):
         audit.record(alliance=alliance, actor=user, verb=verb, target=token, payload=payload)
 
 
