@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_htmx",
     "kiaa",
     "partnerships",
     "bids",
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "kiaa.tenancy.TenantMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authenticate() into its response.
     "axes.middleware.AxesMiddleware",
