@@ -6,7 +6,7 @@ class BidsConfig(AppConfig):
     verbose_name = "Bids and tenders"
 
     def ready(self) -> None:
-        from bids import barrier_source, due_dates, reports
+        from bids import barrier_source, dashboard, due_dates, reports
         from bids import demo as bids_demo
         from bids.services import declarations
         from kiaa import barrier, decisions, demo, reminders
@@ -25,3 +25,4 @@ class BidsConfig(AppConfig):
         )
         reminders.register("bids", due_dates.tender_dues)
         reports.register()
+        dashboard.register()

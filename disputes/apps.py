@@ -6,7 +6,7 @@ class DisputesConfig(AppConfig):
     verbose_name = "Disputes and breaches"
 
     def ready(self) -> None:
-        from disputes import compliance, due_dates, reports, watchers
+        from disputes import compliance, dashboard, due_dates, reports, watchers
         from disputes import demo as disputes_demo
         from disputes.models import ExpulsionMotion
         from disputes.services import reviews
@@ -16,6 +16,7 @@ class DisputesConfig(AppConfig):
         reports.register()
         compliance.register()
         due_dates.register()
+        dashboard.register()
         demo.register(disputes_demo.seed)
         decisions.register(
             ExpulsionMotion._meta.label_lower,

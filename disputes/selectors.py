@@ -354,3 +354,15 @@ def motion_tallies_for(*, alliance: Alliance, motion_ids: list[int]) -> dict[int
         else:
             tallies[motion_id] = (approved, n)
     return tallies
+
+
+def dispute_arbiter_queue_for(*, person: User, alliance: Alliance) -> QuerySet[Dispute]:
+    """dispute_queue_for narrowed to the person's work as arbiter: the disputes they arbitrate
+    and, for the CVS's arbiters, those with the CVS and those waiting for an arbiter that the
+    CVS is not a party to (the queue of the disputes page)."""
+    queue = Q(arbiter_id=person.pk)
+    cvs = _cvs_id(alliance)
+    if can.is_cvs_arbiter(roles_of(person, alliance), arbiter_agency_id=cvs):
+        waiting = Q(arbiter__isnull=True) & ~Q(complainant_id=cvs) & ~Q(respondent_id=cvs)
+        queue |= waiting | Q(arbiter_agency_id=cvs)
+    return dispute_queue_for(person=person, alliance=alliance).filter(queue)

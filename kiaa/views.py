@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from kiaa import selectors
+from kiaa import dashboard, selectors
 from kiaa.errors import DomainError
 from kiaa.forms import (
     AcceptanceForm,
@@ -68,6 +69,11 @@ class DashboardView(TenantView):
                 "version": version,
                 "agency_count": agencies.count(),
                 "not_accepted": [a for a in agencies if a.pk not in accepted] if version else [],
+                "review_overdue": version is not None
+                and version.review_due_on < timezone.localdate(),
+                "can_manage": can_manage_alliance(self.tenant.roles),
+                # A panel for each role the person holds here, from every app (kiaa/dashboard.py).
+                "panels": dashboard.panels_for(self.tenant),
             },
         )
 

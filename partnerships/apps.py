@@ -7,8 +7,8 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self) -> None:
         from kiaa import barrier, decisions, demo, reminders
+        from partnerships import dashboard, due_dates, reports
         from partnerships import demo as partnership_demo
-        from partnerships import due_dates, reports
         from partnerships.barrier_source import PartnershipPapers
         from partnerships.services import partnerships as services
 
@@ -21,3 +21,4 @@ class PartnershipsConfig(AppConfig):
         demo.register(partnership_demo.seed)
         reminders.register("partnerships", due_dates.partnership_dues)
         reports.register()
+        dashboard.register()

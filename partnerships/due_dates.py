@@ -26,7 +26,9 @@ def partnership_dues(alliance: Alliance, start: datetime, end: datetime) -> list
     endings = list(
         Withdrawal.objects.for_alliance(alliance)
         .filter(ends_at__gte=start, ends_at__lt=end)
-        .values("pk", "agency_id", "agency__name", "partnership__name", "starts_at", "ends_at")
+        .values(
+            "pk", "agency_id", "agency__name", "partnership__name", "starts_at", "ends_at", "reason"
+        )
     )
     # A withdrawal in force until its bid ends has no end date yet: its start shows instead.
     open_ended = list(
@@ -85,7 +87,9 @@ def _ending_due(alliance: Alliance, row: dict[str, Any], chiefs: set[int]) -> Du
         # News, not a task: nobody has to do anything for it to end, so a passed end is not
         # reminded; the barrier gives the papers back by itself.
         remind_overdue=False,
-        description="When it ends the agency returns to the partnership's working and papers.",
+        # The reason names the bid: an agency bidding twice has two withdrawals to tell apart.
+        description=f"{row['reason']}. When it ends the agency returns to the partnership's "
+        "working and papers.",
     )
 
 
