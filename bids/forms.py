@@ -35,6 +35,9 @@ def pence_of(pounds: Decimal | None) -> int | None:
     return None if pounds is None else int(pounds * 100)
 
 
+DEADLINES_BACKWARDS = "The end of the window comes before its start."
+
+
 class TenderFilterForm(forms.Form):
     """GET parameters of the register; a refused filter filters nothing."""
 
@@ -49,10 +52,32 @@ class TenderFilterForm(forms.Form):
         to_field_name="slug",
         label="Service area",
     )
+    deadline_from = forms.DateField(
+        required=False, widget=DATE, label="Submission deadline on or after"
+    )
+    deadline_to = forms.DateField(
+        required=False, widget=DATE, label="Submission deadline on or before"
+    )
+    mine = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any):
+    def __init__(
+        self, *args: Any, areas: QuerySet[ServiceArea], agency: Agency | None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         _queryset(self, "area", areas)
+        self.agency = agency
+        if agency is None:
+            del self.fields["mine"]  # an admin who acts for no agency has declared on nothing
+        else:
+            self.fields["mine"].label = f"Only tenders {agency.name} has declared for"
+            self.fields["mine"].help_text = "Its drafts and withdrawn declarations count too."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("deadline_from"), data.get("deadline_to")
+        if start and end and end < start:
+            self.add_error("deadline_to", DEADLINES_BACKWARDS)
+        return data
 
     def filters(self) -> dict[str, Any]:
         data = getattr(self, "cleaned_data", {})
@@ -60,6 +85,9 @@ class TenderFilterForm(forms.Form):
             "search": (data.get("q") or "").strip(),
             "status": data.get("status") or "",
             "area": data.get("area"),
+            "deadline_from": data.get("deadline_from"),
+            "deadline_to": data.get("deadline_to"),
+            "declared_by": self.agency if data.get("mine") else None,
         }
 
 

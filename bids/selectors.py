@@ -7,7 +7,7 @@ names); a bid's papers reach only its team, through the barrier.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -27,7 +27,7 @@ from bids.models import (
 )
 from bids.snapshot import bid_team, snapshot, snapshots
 from kiaa import barrier
-from kiaa.models import Alliance, BoardDecision, Role, ServiceArea, User
+from kiaa.models import Agency, Alliance, BoardDecision, Role, ServiceArea, User
 from kiaa.permissions import roles_of
 from partnerships.models import Document, Withdrawal
 
@@ -177,8 +177,16 @@ def tender_register_for(
     search: str = "",
     status: str = "",
     area: ServiceArea | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
+    declared_by: Agency | None = None,
 ) -> QuerySet[Tender]:
-    """The register as its page lists it: searched, filtered, with public bids and step-backs."""
+    """The register as its page lists it: searched, filtered, with public bids and step-backs.
+
+    The deadline window is of submission deadlines, by the local day; `declared_by` keeps the
+    tenders that agency has a declaration for, in any state (it is the person's own agency,
+    whose drafts they see).
+    """
     found = tender_list_for(person=person, alliance=alliance)
     if search:
         found = found.filter(
@@ -190,6 +198,13 @@ def tender_register_for(
         found = found.filter(status=status)
     if area is not None:
         found = found.filter(service_areas=area)
+    if deadline_from is not None:
+        found = found.filter(submission_deadline__date__gte=deadline_from)
+    if deadline_to is not None:
+        found = found.filter(submission_deadline__date__lte=deadline_to)
+    if declared_by is not None:
+        ours = Declaration.objects.filter(tender=OuterRef("pk"), agency=declared_by)
+        found = found.filter(Exists(ours))
     public = (
         Declaration.objects.for_alliance(alliance)
         .filter(status__in=Declaration.PUBLIC, lead_declaration__isnull=True)

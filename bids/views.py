@@ -33,6 +33,7 @@ from bids.pages import (
     pounds,
 )
 from bids.reports import CONFLICT_MAP
+from bids.reports import _partnership_rows as conflict_map_rows
 from bids.services import ocds, outcomes, tenders
 from kiaa import selectors as core_selectors
 from kiaa.errors import DomainError
@@ -52,7 +53,9 @@ class TenderListView(TenantView):
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         person, alliance, roles = self.tenant.person, self.tenant.alliance, self.tenant.roles
         areas = core_selectors.service_area_list_for(person=person, alliance=alliance)
-        form = TenderFilterForm(request.GET, areas=areas.order_by("name"))
+        form = TenderFilterForm(
+            request.GET, areas=areas.order_by("name"), agency=self.tenant.agency
+        )
         valid = form.is_valid()
         filters = form.filters()
         found = selectors.tender_register_for(person=person, alliance=alliance, **filters)
@@ -220,7 +223,8 @@ class TenderImportDetailView(TenantView):
 
 
 class TenderDetailView(TenderPage):
-    """The tender, who declared and who stepped back, the withdrawals, the TUPE room and the
+    """The tender, who declared (with the withdrawals each bid holds open) and who stepped
+    back, the conflict map of the partnerships the bidders share, the TUPE room and the
     person's own conflicts and steps."""
 
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
@@ -232,18 +236,25 @@ class TenderDetailView(TenderPage):
         step_backs = list(
             selectors.step_back_list_for(person=person, alliance=alliance).filter(tender=tender)
         )
+        withdrawals = list(
+            selectors.tender_withdrawal_list_for(person=person, alliance=alliance, tender=tender)
+        )
+        holding: dict[int, list[Any]] = {}
+        for w in withdrawals:
+            if getattr(w, "in_force", False):  # annotated by the selector
+                holding.setdefault(w.bid.declaration_id, []).append(w)
         context = {
             "tender": tender,
             "value": pounds(tender.value_pence),
-            "declared": [d for d in visible if d.status in Declaration.PUBLIC],
+            "declared": [
+                (d, holding.get(d.pk, [])) for d in visible if d.status in Declaration.PUBLIC
+            ],
             "mine": mine,
             "conflicts": self._conflicts(mine),
             "step_backs": step_backs,
-            "withdrawals": list(
-                selectors.tender_withdrawal_list_for(
-                    person=person, alliance=alliance, tender=tender
-                )
-            ),
+            "withdrawals": withdrawals,
+            # The tender_conflicts report's map of the partnerships around the bids, as it is.
+            "conflict_map": conflict_map_rows(person, alliance, tender, visible),
             **self._tupe(),
             **self._actions(mine, step_backs),
             "can_export_map": kinds.accepts(CONFLICT_MAP, self.tenant.roles, tender=tender),
@@ -300,10 +311,12 @@ class TenderDetailView(TenderPage):
 
 
 class StepBackView(TenderFormPage):
-    """The acting agency's chief officer records that it will not bid, and why."""
+    """The acting agency's chief officer records that it will not bid, and why: the page says
+    what that does before its one button, as every confirmation page does."""
 
     title = "Step back from this tender"
     submit = "Record that we step back"
+    template = "bids/confirm.html"
 
     def allowed(self) -> bool:
         return self.chief_of_acting_agency() is not None

@@ -292,12 +292,6 @@ class RulingForm(forms.Form):
         empty_label="No agency",
         help_text="Only the agency in breach can be sanctioned.",
     )
-    confirm = forms.BooleanField(
-        label="I understand a published ruling cannot be edited",
-        help_text="A mistake is put right by publishing a correction, which both parties read "
-        "beside this ruling.",
-        error_messages={"required": "Tick the box to confirm you understand this."},
-    )
 
     def __init__(
         self,
@@ -401,11 +395,6 @@ class BreachReviewForm(forms.Form):
         empty_label="No ruling",
         help_text="Needed only for an expulsion: a published ruling of a dispute about this "
         "breach that orders it.",
-    )
-    confirm = forms.BooleanField(
-        label="I understand this decision is recorded and takes effect at once",
-        help_text="A review cannot be undone from this page.",
-        error_messages={"required": "Tick the box to confirm you understand this."},
     )
 
     def __init__(self, *args: Any, rulings: QuerySet[Ruling] | None, **kwargs: Any):

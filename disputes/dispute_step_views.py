@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from disputes import independence, selectors
 from disputes import permissions as can
+from disputes.confirm_views import ConfirmAfterForm
 from disputes.dispute_forms import (
     AppointForm,
     DeadlinesForm,
@@ -26,7 +27,7 @@ from disputes.dispute_forms import (
     WithdrawForm,
 )
 from disputes.dispute_views import EVIDENCE_STAGE, DisputePage
-from disputes.models import Dispute, RequiredAction, Ruling
+from disputes.models import Breach, Dispute, RequiredAction, Ruling
 from disputes.services import disputes as services
 from disputes.services import evidence, rulings
 from kiaa import barrier
@@ -299,11 +300,14 @@ class SubmissionAddView(DisputeFormPage):
         return self.done(f"Your statement is given: {who} can read it.", "#evidence")
 
 
-class RulingPublishView(DisputeFormPage):
-    """The arbiter publishes the ruling, or a correction of the latest one; never an edit."""
+class RulingPublishView(DisputeFormPage, ConfirmAfterForm):
+    """The arbiter publishes the ruling, or a correction of the latest one; never an edit.
+
+    The ruling is read back on a confirmation page before it is published.
+    """
 
     template = "disputes/dispute_rule.html"
-    submit = "Publish"
+    submit = "Continue"
 
     def allowed(self) -> bool:
         return self.is_arbiter()
@@ -324,6 +328,7 @@ class RulingPublishView(DisputeFormPage):
             f"and {d.respondent.name} accept and implement it (protocol clause 7).",
             "Each party confirms each action required of it; the dispute closes when none is "
             "outstanding. With no required actions, it closes on publishing.",
+            "You read it back and confirm on the next page before it is published.",
         ]
         if self.latest is not None:
             lines.insert(
@@ -332,6 +337,48 @@ class RulingPublishView(DisputeFormPage):
                 "not yet confirmed are replaced by the ones you set here.",
             )
         return lines
+
+    def consequences(self, form: forms.Form) -> list[str]:
+        d, data = self.object, form.cleaned_data
+        what = (
+            f"Your correction of ruling {self.latest.number} is published; ruling "
+            f"{self.latest.number} stays on record beside it, and its actions not yet confirmed "
+            "are replaced by these."
+            if self.latest is not None
+            else f"Your ruling on dispute #{d.pk} is published."
+        )
+        said = [
+            f"{what} It cannot be edited: a mistake is put right by publishing a correction.",
+            f"Findings: {data['findings']}",
+            f"Decision: {data['decision']}",
+        ]
+        sanction = data.get("sanction") or Breach.Sanction.NONE
+        if sanction != Breach.Sanction.NONE:
+            agency = data.get("sanctioned_agency")
+            said.append(
+                f"It orders a sanction on {agency.name if agency else 'no agency'}: "
+                f"{Breach.Sanction(sanction).label.lower()}. The sanction takes effect when the "
+                "breach is reviewed on this ruling's authority."
+            )
+        actions = cast(RulingForm, form).specs()
+        said += [
+            f"{a.agency.name} must: {a.description} (by {a.due_on:%-d %B %Y})." for a in actions
+        ]
+        if not actions:
+            said.append("It requires no action, so the dispute closes as it is published.")
+        said.append(
+            f"{d.complainant.name}, {d.respondent.name} and the alliance's admins are told at "
+            "once; both parties accept and implement it (protocol clause 7)."
+        )
+        return said
+
+    def confirm_context(self, form: forms.Form) -> dict[str, Any]:
+        return {
+            "title": f"Check the {'correction' if self.latest else 'ruling'} before publishing",
+            "submit": "Publish the correction" if self.latest else "Publish the ruling",
+            "dispute": self.object,
+            "back": (self.detail_url(), f"Back to dispute #{self.object.pk}"),
+        }
 
     def make_form(self, data: Any = None) -> forms.Form:
         d = self.object

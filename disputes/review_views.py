@@ -14,13 +14,13 @@ from django.shortcuts import redirect
 
 from disputes import permissions as can
 from disputes import selectors
+from disputes.confirm_views import ConfirmAfterForm
 from disputes.dispute_forms import BreachReviewForm
 from disputes.models import Breach
 from disputes.services import reviews
 from disputes.services.disputes import cvs_of
 from kiaa import selectors as core_selectors
 from kiaa.models import ExpulsionBy
-from kiaa.pages import ServiceFormView
 from kiaa.tenancy import Tenant
 
 Sanction = Breach.Sanction
@@ -63,8 +63,9 @@ def breach_review_context(tenant: Tenant, breach: Breach) -> dict[str, Any]:
     }
 
 
-class BreachReviewView(ServiceFormView):
-    """Uphold or dismiss a breach, with a note and a sanction that takes effect at once."""
+class BreachReviewView(ConfirmAfterForm):
+    """Uphold or dismiss a breach, with a note and a sanction that takes effect at once; the
+    decision is read back on a confirmation page first."""
 
     template = "disputes/breach_review.html"
     title = "Review this breach"
@@ -109,6 +110,48 @@ class BreachReviewView(ServiceFormView):
             "decided": breach.status in Breach.DECIDED,
             "sanctions": sanctions,
             "no_agency": breach.agency_id is None,
+        }
+
+    def consequences(self, form: forms.Form) -> list[str]:
+        breach, data = self.object, form.cleaned_data
+        agency = breach.agency.name if breach.agency else "the alliance"
+        outcome = "upheld" if data["outcome"] == Breach.Status.UPHELD else "dismissed"
+        sanction = Sanction(data["sanction"])
+        said = [
+            f"Breach #{breach.pk} ({breach.get_kind_display().lower()}, {agency}) is {outcome}, "
+            f"with your note: {data['note']}",
+        ]
+        if sanction == Sanction.EXPULSION and self.expulsion_by == ExpulsionBy.MEMBERS_VOTE:
+            said.append(
+                f"The expulsion of {agency} is put to the other member agencies' trustee "
+                "boards; until a majority of the boards carries it, no sanction applies."
+            )
+        elif sanction == Sanction.EXPULSION:
+            ruling = data.get("ruling")
+            authority = f" on the authority of ruling {ruling.number}" if ruling else ""
+            said.append(
+                f"{agency} is expelled at once{authority}: it ceases to be a member (clause 6), "
+                "its bids and partnership places end and it loses sight of every paper; its "
+                "people keep only the disputes about it."
+            )
+        elif sanction != Sanction.NONE:
+            said.append(f"{SANCTION_WORDS[sanction]} It applies to {agency}.")
+        else:
+            said.append("No sanction.")
+        said += [
+            "The review is decided once: it cannot be undone from this page.",
+            f"{agency}'s leaders and the alliance's admins are told of your decision at once."
+            if breach.agency
+            else "The alliance's admins are told of your decision at once.",
+        ]
+        return said
+
+    def confirm_context(self, form: forms.Form) -> dict[str, Any]:
+        breach = self.object
+        return {
+            "title": f"Check your review of breach #{breach.pk}",
+            "submit": "Record the review",
+            "back": (self.url("breach-detail", pk=breach.pk), f"Back to breach #{breach.pk}"),
         }
 
     def perform(self, form: forms.Form) -> HttpResponse:

@@ -294,3 +294,68 @@ def get_for(
         )
         raise Http404("No such document.")
     return document
+
+
+# ----------------------------------------------------------------------------- saying why
+
+# Why an agency is outside a paper's audience: the branches of `audience`, in its order.
+EXPELLED, NOT_MEMBER, EXCLUDED, WITHDRAWN = "expelled", "not_member", "excluded", "withdrawn"
+NO_AGENCY = "no_agency"  # the person acts for no agency of the alliance (an admin, say)
+
+
+def why_not(facts: Facts, agency_id: int) -> str | None:
+    """Why the agency is not in the audience of a paper with these facts; None when it is.
+
+    Read off `audience` itself, so what a page says can never differ from what the rule does.
+    """
+    if agency_id in audience(facts):
+        return None
+    if agency_id not in facts.alliance_agencies:
+        return EXPELLED
+    if agency_id not in facts.members:
+        return NOT_MEMBER
+    if agency_id in facts.excluded:
+        return EXCLUDED
+    return WITHDRAWN
+
+
+def hidden_from(
+    person: User, alliance: Alliance, papers: list[Any]
+) -> dict[int, dict[int | None, str]]:
+    """For papers as they would be (unsaved, each with a key of the caller's as its pk), why the
+    rule keeps each from the person: {key: {agency id: reason}} for every agency the person
+    belongs to ({None: NO_AGENCY} when they belong to none); a paper that one of their agencies,
+    or their alliance role, may see is left out.
+
+    For telling people what they cannot see, and why, without naming or counting a real paper
+    (existence is never revealed): the caller describes a kind of paper, never a row. Whether
+    the person has yet to accept an undertaking is `awaiting_undertaking`'s to say.
+    """
+    if not _may_see_anything(person):
+        return {p.pk: {None: NO_AGENCY} for p in papers}
+    groups = User.groups.through.objects.filter(user_id=person.pk).values("group_id")
+    mine = list(
+        Agency.objects.filter(alliance=alliance, group_id__in=groups).values_list("pk", flat=True)
+    )
+    facts = facts_of(papers)
+    hidden: dict[int, dict[int | None, str]] = {}
+    for paper in papers:
+        reasons: dict[int | None, str] = {}
+        for agency_id in mine:
+            reason = why_not(facts[paper.pk], agency_id)
+            if reason is None:
+                break
+            reasons[agency_id] = reason
+        else:
+            hidden[paper.pk] = reasons or {None: NO_AGENCY}
+    alliance_wide = [p.pk for p in papers if p.pk in hidden and p.sensitivity == ALLIANCE]
+    # Alliance-wide papers are open to a role in the alliance itself too (as in `_visible`).
+    if (
+        alliance_wide
+        and Membership.objects.filter(
+            alliance=alliance, user_id=person.pk, agency__isnull=True
+        ).exists()
+    ):
+        for pk in alliance_wide:
+            del hidden[pk]
+    return hidden

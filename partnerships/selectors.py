@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from kiaa import barrier
@@ -58,12 +60,17 @@ def member_get_for(*, person: User, partnership: Partnership, agency_id: Any) ->
     return member
 
 
-def check_list_for(*, person: User, partnership: Partnership) -> QuerySet[DueDiligenceCheck]:
+def checks_open_to(*, person: User, partnership: Partnership) -> bool:
     """The vetting of members (financial viability and the like) is for the partnership's own
     agencies and the arbiter, not the whole alliance."""
     roles = roles_of(person, partnership.alliance)
     placed = partnership.members.exclude(status=PartnershipMember.Status.DECLINED)
-    if not (roles.has(Role.ARBITER) or placed.filter(agency_id__in=roles.agency_ids).exists()):
+    return roles.has(Role.ARBITER) or placed.filter(agency_id__in=roles.agency_ids).exists()
+
+
+def check_list_for(*, person: User, partnership: Partnership) -> QuerySet[DueDiligenceCheck]:
+    """The members' checks, for those `checks_open_to` lets read them; none for the rest."""
+    if not checks_open_to(person=person, partnership=partnership):
         return DueDiligenceCheck.objects.none()
     return partnership.checks.select_related("agency", "checked_by")
 
@@ -216,3 +223,108 @@ def document_timeline_for(
     events: list[AudienceChange | DocumentAccess] = [*changes, *accesses]
     events.sort(key=lambda e: (e.at, e.pk))
     return document, events
+
+
+# ----------------------------------------------------------------------------- a partnership's papers
+
+PAPERS_SHOWN = 10  # of each sensitivity on the partnership's page; the papers list has the rest
+
+
+@dataclass(frozen=True)
+class PaperGroup:
+    """The partnership's papers of one sensitivity that the person may see: the newest few."""
+
+    sensitivity: str
+    label: str
+    papers: list[Document]
+    total: int
+
+
+def partnership_papers_for(
+    *, person: User, alliance: Alliance, partnership: Partnership, shown: int = PAPERS_SHOWN
+) -> list[PaperGroup]:
+    """The partnership's papers the barrier lets the person see, grouped by sensitivity (in the
+    order of the model's choices): the newest `shown` of each and how many there are in all.
+
+    Two queries at any size: the totals, then the newest of every group at once.
+    """
+    visible = document_list_for(person=person, alliance=alliance, partnership=partnership)
+    totals = dict(
+        visible.order_by()
+        .values("sensitivity")
+        .annotate(n=Count("pk"))
+        .values_list("sensitivity", "n")
+    )
+    newest = (F("created_at").desc(), F("pk").desc())
+    ranked = visible.annotate(
+        rank=Window(RowNumber(), partition_by=[F("sensitivity")], order_by=newest)
+    ).filter(rank__lte=shown)
+    papers: dict[str, list[Document]] = {}
+    for paper in ranked.order_by(*newest):
+        papers.setdefault(paper.sensitivity, []).append(paper)
+    return [
+        PaperGroup(value, str(label), papers.get(value, []), totals.get(value, 0))
+        for value, label in Document.Sensitivity.choices
+    ]
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """Why the barrier keeps papers of some sensitivities of a partnership from the person, for
+    one of their agencies (none: they act for no agency). Never which papers, nor how many."""
+
+    labels: tuple[str, ...]  # the sensitivities' labels, in the model's order
+    agency: Agency | None
+    reason: str  # one of kiaa.barrier's reasons (barrier.why_not, barrier.NO_AGENCY)
+    withdrawal: Withdrawal | None = None  # the withdrawal in force, for barrier.WITHDRAWN
+
+
+def partnership_unseen_for(
+    *, person: User, alliance: Alliance, partnership: Partnership
+) -> list[Unseen]:
+    """What the barrier keeps from the person in this partnership, by kind of paper and why.
+
+    It asks the barrier about a paper of each sensitivity as it would be in this partnership,
+    not about the papers themselves: whether any are hidden, or how many, is never said
+    (API.md: existence is never revealed). The reasons come with the withdrawal behind them.
+    """
+    kinds = [
+        Document(pk=-n, alliance=alliance, partnership=partnership, sensitivity=value)
+        for n, value in enumerate(Document.Sensitivity.values, start=1)
+    ]
+    hidden = barrier.hidden_from(person, alliance, kinds)
+    labels = dict(Document.Sensitivity.choices)
+    by_reason: dict[tuple[int | None, str], list[str]] = {}
+    for paper in kinds:
+        for agency_id, reason in hidden.get(paper.pk, {}).items():
+            by_reason.setdefault((agency_id, reason), []).append(str(labels[paper.sensitivity]))
+    ids = {a for a, _ in by_reason if a is not None}
+    agencies = Agency.objects.in_bulk(ids) if ids else {}
+    withdrawn = {a for a, r in by_reason if a is not None and r == barrier.WITHDRAWN}
+    withdrawals: dict[int, Withdrawal] = {}
+    if withdrawn:
+        for w in (
+            Withdrawal.objects.filter(
+                alliance=alliance, partnership=partnership, agency_id__in=withdrawn
+            )
+            .active()
+            .order_by("starts_at")
+        ):
+            withdrawals[w.agency_id] = w  # the latest in force, if ever two overlap
+    return [
+        Unseen(
+            tuple(names),
+            agencies.get(agency_id) if agency_id is not None else None,
+            reason,
+            withdrawals.get(agency_id) if agency_id is not None else None,
+        )
+        for (agency_id, reason), names in by_reason.items()
+    ]
+
+
+def partnership_awaiting_undertaking_for(
+    *, person: User, alliance: Alliance, partnership: Partnership
+) -> int:
+    """How many of the partnership's papers the person's agency may see that wait on an
+    undertaking the person has yet to accept (a count is theirs to know: they may see them)."""
+    return barrier.awaiting_undertaking(person, alliance).filter(partnership=partnership).count()

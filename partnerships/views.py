@@ -13,9 +13,11 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from kiaa import barrier
 from kiaa import selectors as core_selectors
 from kiaa.models import Agency, BoardDecision
 from kiaa.pages import ServiceButtonView, ServiceFormView, TenantView
+from kiaa.reports.content import day
 from partnerships import permissions as can
 from partnerships import selectors
 from partnerships.forms import (
@@ -27,9 +29,9 @@ from partnerships.models import (
     DueDiligenceCheck,
     Partnership,
     PartnershipMember,
-    Withdrawal,
 )
 from partnerships.querysets import WithdrawalQuerySet
+from partnerships.selectors import Unseen
 from partnerships.services import partnerships
 
 PER_PAGE = 50
@@ -38,6 +40,8 @@ Status = PartnershipMember.Status
 # Places that no longer count: the agency left, or never came in.
 GONE = (Status.LEFT, Status.DECLINED)
 ITEMS = DueDiligenceCheck.Item.choices
+CONFIRMED = "confirmed"  # the field a confirmation page's button sends
+NOTHING_HIDDEN = "Nothing in this partnership is hidden from you."
 
 
 def pounds(pence: int) -> str:
@@ -48,6 +52,42 @@ def pounds(pence: int) -> str:
 def in_force(withdrawals: Any) -> WithdrawalQuerySet:
     """The withdrawals of a selector's result that are in force now (the queryset's own rule)."""
     return cast(WithdrawalQuerySet, withdrawals).active()
+
+
+def ordered_withdrawals(found: Any) -> Any:
+    """Withdrawals with whether each is in force now, those in force first, newest first."""
+    active = in_force(found).filter(pk=OuterRef("pk"))
+    return found.annotate(in_force=Exists(active)).order_by("-in_force", "-starts_at", "-pk")
+
+
+def _because(unseen: Unseen) -> str:
+    """Why, for one of the person's agencies, in the words of the barrier's reason."""
+    name = unseen.agency.name if unseen.agency is not None else ""
+    if unseen.reason == barrier.WITHDRAWN:
+        w = unseen.withdrawal
+        why = f" ({w.reason})" if w is not None and w.reason else ""
+        until = f"until {day(w.ends_at)}" if w is not None and w.ends_at else "until its bid ends"
+        return f"{name} is withdrawn from partnership working here while it competes{why}, {until}"
+    if unseen.reason == barrier.NOT_MEMBER:
+        return f"{name} is not an active member of it"
+    if unseen.reason == barrier.EXPELLED:
+        return f"{name} is no longer a member of the alliance"
+    if unseen.reason == barrier.EXCLUDED:
+        return f"{name} is in a rival bid"
+    return "you do not act for any of its member agencies"
+
+
+def unseen_sentences(found: list[Unseen]) -> list[str]:
+    """What the barrier keeps from the person in a partnership, a sentence per kind of paper:
+    no titles and no count (existence is never revealed), only the kind and the reason."""
+    reasons: dict[tuple[str, ...], list[str]] = {}
+    for unseen in found:
+        reasons.setdefault(unseen.labels, []).append(_because(unseen))
+    return [
+        f"Any papers marked {' or '.join(f'“{label}”' for label in labels)} in this "
+        f"partnership are hidden from you because {' and '.join(why)}."
+        for labels, why in reasons.items()
+    ]
 
 
 @dataclass
@@ -109,6 +149,44 @@ class PartnershipButtonView(PartnershipPage, ServiceButtonView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         super().post(request, *args, **kwargs)  # the message is set; only the way back differs
         return redirect(self.back())
+
+
+class ConfirmButtonView(PartnershipButtonView):
+    """A step that cannot be undone. A GET, or a press of its button without `confirmed`,
+    shows what will happen and who will know, with Confirm and Go back; only Confirm on that
+    page does it, so nothing is written before the person has read what it does."""
+
+    title = ""
+    submit = ""
+
+    def intro(self) -> list[str]:
+        """What confirming does and who will know, in sentences."""
+        raise NotImplementedError
+
+    def refusal(self) -> str:
+        """Why the step would be refused now, said instead of offering it ("" if it would not)."""
+        return ""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.confirmation()
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get(CONFIRMED) != "on":
+            return self.confirmation()
+        return super().post(request, *args, **kwargs)
+
+    def confirmation(self) -> HttpResponse:
+        return self.render(
+            "partnerships/confirm.html",
+            {
+                "title": self.title,
+                "intro": self.intro(),
+                "submit": self.submit,
+                "confirmed": CONFIRMED,
+                "refusal": self.refusal(),
+                "back": (self.back(), f"Back to {self.object.name}"),
+            },
+        )
 
 
 class MemberButtonView(PartnershipButtonView):
@@ -211,11 +289,17 @@ class PartnershipProposeView(ServiceFormView):
 
 
 class PartnershipDetailView(PartnershipPage):
+    """Members, the MoU and its signatures, the papers the person may see by sensitivity, and
+    in plain words what the barrier keeps from them here and why."""
+
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
         partnership, roles = self.object, self.tenant.roles
+        person, alliance = self.tenant.person, self.tenant.alliance
         members = self.members()
-        withdrawals = self._withdrawals()
-        withdrawn = {w.agency_id for w in withdrawals if getattr(w, "in_force", False)}
+        found = selectors.withdrawal_list_for(person=person, alliance=alliance).filter(
+            partnership=partnership
+        )
+        withdrawn = set(in_force(found).values_list("agency_id", flat=True))
         manages = can.can_manage_partnership(roles, partnership)
         open_ = partnership.status != Partnership.Status.DISSOLVED
         context = {
@@ -224,7 +308,13 @@ class PartnershipDetailView(PartnershipPage):
             "checklists": self._checklists(members),
             "mou": self._mou_summary(members),
             "pending": self._pending(members),
-            "withdrawals": withdrawals,
+            "page": Paginator(ordered_withdrawals(found), PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
+            "papers": selectors.partnership_papers_for(
+                person=person, alliance=alliance, partnership=partnership
+            ),
+            **self._unseen(),
             "can_invite": manages and open_,
             "can_check": can.can_check(roles, partnership) and open_,
             "can_confirm": manages and partnership.status == Partnership.Status.FORMING,
@@ -249,15 +339,29 @@ class PartnershipDetailView(PartnershipPage):
             and member.role != PartnershipMember.Role.LEAD,
         )
 
-    def _withdrawals(self) -> list[Withdrawal]:
-        found = selectors.withdrawal_list_for(
-            person=self.tenant.person, alliance=self.tenant.alliance
-        ).filter(partnership=self.object)
-        active = in_force(found).filter(pk=OuterRef("pk"))
-        return list(found.annotate(in_force=Exists(active)).order_by("-in_force", "-starts_at"))
+    def _unseen(self) -> dict[str, Any]:
+        """What the barrier keeps from the person here, and why; or that nothing is kept."""
+        person, alliance, partnership = self.tenant.person, self.tenant.alliance, self.object
+        found = selectors.partnership_unseen_for(
+            person=person, alliance=alliance, partnership=partnership
+        )
+        awaiting = selectors.partnership_awaiting_undertaking_for(
+            person=person, alliance=alliance, partnership=partnership
+        )
+        return {
+            "unseen": unseen_sentences(found),
+            "withdrawn_here": any(u.reason == barrier.WITHDRAWN for u in found),
+            "awaiting_undertaking": awaiting,
+            "nothing_hidden": NOTHING_HIDDEN if not found and not awaiting else "",
+        }
 
-    def _checklists(self, members: list[PartnershipMember]) -> list[ChecklistRow]:
-        checks = selectors.check_list_for(person=self.tenant.person, partnership=self.object)
+    def _checklists(self, members: list[PartnershipMember]) -> list[ChecklistRow] | None:
+        """Each member's checklist; None when the checks are not the person's to read."""
+        person, partnership = self.tenant.person, self.object
+        checks = list(selectors.check_list_for(person=person, partnership=partnership))
+        # None shown: either none recorded yet, or not the person's to read (asked only then).
+        if not checks and not selectors.checks_open_to(person=person, partnership=partnership):
+            return None
         by_item = {(c.agency_id, c.item): c for c in checks}
         return [
             ChecklistRow(m, [(label, by_item.get((m.agency_id, item))) for item, label in ITEMS])
@@ -269,11 +373,12 @@ class PartnershipDetailView(PartnershipPage):
         version = selectors.mou_current_for(person=self.tenant.person, partnership=self.object)
         if version is None:
             return None
-        signed = {s.agency_id for s in version.signatures.all()}
+        signatures = list(version.signatures.all())  # prefetched, with agencies and signers
+        signed = {s.agency_id for s in signatures}
         active = [m.agency for m in members if m.status == Status.ACTIVE]
         return {
             "version": version,
-            "signed": [a for a in active if a.pk in signed],
+            "signatures": signatures,
             "unsigned": [a for a in active if a.pk not in signed],
         }
 
@@ -338,7 +443,40 @@ class MemberDeclineView(MemberButtonView):
         return f"{self.member.agency.name} has declined to join {self.object.name}."
 
 
-class MemberLeaveView(MemberButtonView):
+class MemberLeaveView(MemberButtonView, ConfirmButtonView):
+    submit = "Leave the partnership"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"{self.member.agency.name} leaves {self.object.name}"
+
+    def allowed(self) -> bool:
+        return can.can_answer_for(self.tenant.roles, agency_id=self.member.agency_id)
+
+    def refusal(self) -> str:
+        if self.member.role == PartnershipMember.Role.LEAD:
+            return partnerships.LEAD_CANNOT_LEAVE
+        return ""
+
+    def intro(self) -> list[str]:
+        agency, name = self.member.agency.name, self.object.name
+        if partnerships.needs_board(self.object):
+            said = [
+                f"{agency}'s trustee board is asked whether it leaves {name} (protocol "
+                "clause 4); its trustees find the question among their decisions. It stays a "
+                "member until the board decides.",
+                "If the board agrees, it leaves at once.",
+            ]
+        else:
+            said = [f"{agency} leaves {name} now."]
+        return [
+            *said,
+            f"Once it has left, {agency} no longer sees the papers shared only with the "
+            "partnership's members or marked commercially sensitive.",
+            f"It cannot be undone: to come back, {agency} must be invited again.",
+            f"Every member sees on {name}'s page that {agency} has left.",
+        ]
+
     def act(self) -> str:
         member = partnerships.member_leave(actor=self.tenant.person, member=self.member)
         if member.status == Status.LEAVING:
@@ -379,7 +517,33 @@ class PartnershipConfirmView(PartnershipButtonView):
         return f"{self.object.name} is confirmed."
 
 
-class PartnershipDissolveView(PartnershipButtonView):
+class PartnershipDissolveView(ConfirmButtonView):
+    title = "Dissolve the partnership"
+    submit = "Dissolve the partnership"
+
+    def allowed(self) -> bool:
+        return can.can_manage_partnership(self.tenant.roles, self.object)
+
+    def refusal(self) -> str:
+        if self.object.status == Partnership.Status.DISSOLVED:
+            return partnerships.ALREADY_CONFIRMED.format(status="dissolved")
+        return ""
+
+    def intro(self) -> list[str]:
+        partnership = self.object
+        staying = [m.agency.name for m in self.members() if m.status not in GONE]
+        return [
+            f"{partnership.name} ends for good: it cannot be reopened.",
+            f"Every member leaves it now: {', '.join(staying)}."
+            if staying
+            else "It has no members left.",
+            "They no longer see its papers shared only with the partnership's members or "
+            "marked commercially sensitive; papers open to the whole alliance stay open.",
+            "Any question before a member's trustee board about joining or leaving it is "
+            "cancelled.",
+            "Every member sees that it is dissolved on its page and in the list of partnerships.",
+        ]
+
     def act(self) -> str:
         partnerships.partnership_dissolve(actor=self.tenant.person, partnership=self.object)
         return f"{self.object.name} is dissolved; its members have left."
@@ -395,7 +559,5 @@ class WithdrawalListView(TenantView):
         found = selectors.withdrawal_list_for(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
-        active = in_force(found).filter(pk=OuterRef("pk"))
-        ordered = found.annotate(in_force=Exists(active)).order_by("-in_force", "-starts_at", "-pk")
-        page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
+        page = Paginator(ordered_withdrawals(found), PER_PAGE).get_page(request.GET.get("page"))
         return self.render("partnerships/withdrawal_list.html", {"page": page})

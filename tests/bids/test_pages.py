@@ -269,7 +269,11 @@ def test_a_chief_officer_declares_in_the_browser_and_the_trustees_approve(
         signed_in(client, person)
         board = client.get(page("declaration-detail", pk=declaration.pk))
         assert f'href="{page("decision-detail", pk=decision.pk)}"' in html(board)
-        voted = client.post(page("decision-detail", pk=decision.pk), {"decision": "approve"})
+        # The vote is confirmed on a second page: votes cannot be changed.
+        vote = {"decision": "approve"}
+        asked = client.post(page("decision-detail", pk=decision.pk), vote)
+        assert "Votes cannot be changed" in text(asked)
+        voted = client.post(page("decision-detail", pk=decision.pk), {**vote, "confirm": "yes"})
         assert voted.status_code == 302
 
     signed_in(client, chief_officer)

@@ -645,17 +645,21 @@ def test_the_arbiter_publishes_a_ruling_with_required_actions(world: World, clie
     signed_in(client, story.arbiter)
     form = client.get(page("dispute-rule", pk=dispute.pk))
     assert "<h1>Publish the ruling" in html(form)
-    assert "I understand a published ruling cannot be edited" in text(form)
-    response = client.post(
-        page("dispute-rule", pk=dispute.pk),
-        ruling_post(
-            **{
-                "actions-0-agency": world.partner.pk,
-                "actions-0-description": "Send the rota log to the lead.",
-                "actions-0-due_on": today_plus(7),
-            }
-        ),
+    assert "A published ruling cannot be edited" in text(form)
+    data = ruling_post(
+        **{
+            "actions-0-agency": world.partner.pk,
+            "actions-0-description": "Send the rota log to the lead.",
+            "actions-0-due_on": today_plus(7),
+        }
     )
+    del data["confirm"]
+    # The ruling is read back first: what it says, what it requires, who is told.
+    check = client.post(page("dispute-rule", pk=dispute.pk), data)
+    assert "<h1>Check the ruling before publishing" in html(check)
+    assert "Partner Housing must: Send the rota log to the lead." in text(check)
+    assert not Ruling.objects.exists()
+    response = client.post(page("dispute-rule", pk=dispute.pk), {**data, "confirm": "on"})
     words = text(follow(client, response))
     assert "Your ruling is published as ruling 1." in words
     assert "Partner Housing must: Send the rota log to the lead." in words
@@ -666,14 +670,15 @@ def test_the_arbiter_publishes_a_ruling_with_required_actions(world: World, clie
     assert dispute.status == "ruled"
 
 
-def test_a_ruling_without_the_confirmation_is_refused_and_nothing_is_published(
+def test_a_ruling_without_the_confirmation_is_only_read_back_and_nothing_is_published(
     world: World, client: Client
 ):
     story, dispute = stories.accepted(world)
     data = ruling_post()
     del data["confirm"]
     response = signed_in(client, story.arbiter).post(page("dispute-rule", pk=dispute.pk), data)
-    assert_refused_on(response, "confirm", "Tick the box to confirm you understand this.")
+    assert response.status_code == 200
+    assert "It cannot be edited" in text(response)
     assert not Ruling.objects.exists()
 
 

@@ -311,7 +311,13 @@ def test_partnership_page_shows_members_areas_checks_and_mou_to_every_member(
     assert "Debt advice" in words
     assert "Version 1, saved" in words
     assert "Not yet signed for: Lead Advice, Partner Housing." in words
-    assert "Safeguarding policy Missing" in words
+    if persona in ("competitor", "admin"):
+        # The vetting of members is for the partnership's agencies and the arbiter: others are
+        # told so rather than shown every check as missing.
+        assert "open only to the partnership's member agencies and the arbiter" in words
+        assert "Safeguarding policy" not in words
+    else:
+        assert "Safeguarding policy Missing" in words
 
 
 def test_partnership_page_marks_a_member_in_an_active_withdrawal_and_lists_withdrawals(
@@ -539,9 +545,13 @@ def test_accepting_twice_is_refused_with_a_message(
 def test_a_member_leaves_through_its_chief_officer(
     client: Client, world: World, network: Partnership, partner_chief: User
 ):
-    response = signed_in(client, partner_chief).post(
-        page("partnership-member-leave", pk=network.pk, agency_id=world.partner.pk)
-    )
+    url = page("partnership-member-leave", pk=network.pk, agency_id=world.partner.pk)
+    before = counts()
+    confirmation = signed_in(client, partner_chief).post(url)
+    assert confirmation.status_code == 200
+    assert "Partner Housing leaves Advice Network now." in text(confirmation)
+    assert counts() == before
+    response = client.post(url, {"confirmed": "on"})
     assert "Partner Housing has left Advice Network." in html(follow(client, response))
     assert status_of(network, world.partner) == Status.LEFT
 
@@ -552,7 +562,11 @@ def test_the_lead_cannot_leave_and_is_told_to_dissolve_instead(
     detail = signed_in(client, chief_officer).get(page("partnership-detail", pk=network.pk))
     assert ">Leave" not in html(detail)
     before = counts()
-    response = client.post(page("partnership-member-leave", pk=network.pk, agency_id=world.lead.pk))
+    url = page("partnership-member-leave", pk=network.pk, agency_id=world.lead.pk)
+    refused = client.post(url)
+    assert partnerships.LEAD_CANNOT_LEAVE in text(refused)
+    assert 'name="confirmed"' not in html(refused)  # nothing to confirm
+    response = client.post(url, {"confirmed": "on"})
     assert partnerships.LEAD_CANNOT_LEAVE in html(follow(client, response))
     assert counts() == before
 
@@ -573,9 +587,10 @@ def test_no_one_else_can_take_an_agency_out(
 def test_leaving_a_consortium_waits_for_the_board(
     client: Client, world: World, consortium: Partnership, partner_chief: User
 ):
-    response = signed_in(client, partner_chief).post(
-        page("partnership-member-leave", pk=consortium.pk, agency_id=world.partner.pk)
-    )
+    url = page("partnership-member-leave", pk=consortium.pk, agency_id=world.partner.pk)
+    confirmation = signed_in(client, partner_chief).get(url)
+    assert "Partner Housing's trustee board is asked whether it leaves" in text(confirmation)
+    response = client.post(url, {"confirmed": "on"})
     assert "trustee board now decides whether it leaves" in html(follow(client, response))
     assert status_of(consortium, world.partner) == Status.LEAVING
     detail = client.get(page("partnership-detail", pk=consortium.pk))
@@ -614,7 +629,8 @@ def test_joining_a_consortium_goes_through_the_board_end_to_end(
         detail = client.get(page("partnership-detail", pk=consortium.pk))
         assert f'href="{page("decision-detail", pk=decision.pk)}"' in html(detail)
         voted = client.post(
-            page("decision-detail", pk=decision.pk), {"decision": "approve", "note": f"Yes {n}"}
+            page("decision-detail", pk=decision.pk),
+            {"decision": "approve", "note": f"Yes {n}", "confirm": "yes"},
         )
         assert voted.status_code == 302
         if n == 0:
@@ -766,8 +782,11 @@ def test_only_the_lead_chief_officer_confirms_or_dissolves(
 def test_the_lead_dissolves_a_partnership_and_its_members_leave(
     client: Client, world: World, network: Partnership, chief_officer: User
 ):
-    response = signed_in(client, chief_officer).post(page("partnership-dissolve", pk=network.pk))
-    detail = follow(client, response)
+    url = page("partnership-dissolve", pk=network.pk)
+    confirmation = signed_in(client, chief_officer).post(url)
+    assert "Every member leaves it now: Lead Advice, Partner Housing." in text(confirmation)
+    assert Partnership.objects.get(pk=network.pk).status == "forming"
+    detail = follow(client, client.post(url, {"confirmed": "on"}))
     assert "Advice Network is dissolved; its members have left." in html(detail)
     assert Partnership.objects.get(pk=network.pk).status == "dissolved"
     assert status_of(network, world.partner) == Status.LEFT
