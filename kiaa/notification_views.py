@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.vary import vary_on_headers
 
 from kiaa import selectors
 from kiaa.errors import DomainError
@@ -20,6 +22,7 @@ from kiaa.services.notifications import (
     notification_mark_all_read,
     notification_mark_read,
 )
+from kiaa.tenancy import Tenant
 
 PER_PAGE = 25
 # Worded to follow the legend "Email me".
@@ -33,6 +36,12 @@ SAVED = {
     EmailFrequency.DAILY: "You will be emailed one daily digest of your notifications.",
     EmailFrequency.NEVER: "You will not be emailed; your notifications stay here in the app.",
 }
+
+
+def inbox_page(tenant: Tenant, number: str | None) -> Page[Notification]:
+    """One page of the person's inbox in the alliance, unread first."""
+    found = selectors.notification_list_for(person=tenant.person, alliance=tenant.alliance)
+    return Paginator(found, PER_PAGE).get_page(number)
 
 
 class EmailPreferenceForm(forms.Form):
@@ -57,10 +66,7 @@ class NotificationListView(TenantView):
         return EmailPreferenceForm(data, initial=initial)
 
     def inbox(self, form: EmailPreferenceForm, status: int = 200) -> HttpResponse:
-        found = selectors.notification_list_for(
-            person=self.tenant.person, alliance=self.tenant.alliance
-        )
-        page = Paginator(found, PER_PAGE).get_page(self.request.GET.get("page"))
+        page = inbox_page(self.tenant, self.request.GET.get("page"))
         return self.render("kiaa/notifications.html", {"page": page, "form": form}, status)
 
 
@@ -83,12 +89,30 @@ class NotificationPreferencesView(NotificationListView):
         return self.inbox(form, 400)
 
 
-class NotificationReadView(ServiceButtonView):
+class MarkReadView(ServiceButtonView):
+    """Marking read: without JavaScript the button's POST goes back to the inbox with the
+    message; htmx gets what changed (see `kiaa/notification_read.html`) to swap in place."""
+
+    return_to = "notifications"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        back = super().post(request, *args, **kwargs)
+        if not request.htmx:  # type: ignore[attr-defined]
+            return back
+        # The message the redirect would have shown goes to the inbox's live region instead.
+        return self.render("kiaa/notification_read.html", self.changed())
+
+    def changed(self) -> dict[str, Any]:
+        """What the inbox shows differently now, for the htmx response."""
+        raise NotImplementedError
+
+
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")
+class NotificationReadView(MarkReadView):
     """POST: mark one of the person's own notifications read (anyone else's is a 404)."""
 
     model = Notification
     object: Notification
-    return_to = "notifications"
 
     def get_object(self, pk: int) -> Notification:
         return selectors.notification_get_for(
@@ -99,14 +123,20 @@ class NotificationReadView(ServiceButtonView):
         notification_mark_read(person=self.tenant.person, notification=self.object)
         return f"“{self.object.title}” is marked read."
 
+    def changed(self) -> dict[str, Any]:
+        return {"notification": self.object}
 
-class NotificationReadAllView(ServiceButtonView):
+
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")
+class NotificationReadAllView(MarkReadView):
     """POST: mark every unread notification of the person in this alliance read."""
-
-    return_to = "notifications"
 
     def act(self) -> str:
         marked = notification_mark_all_read(
             person=self.tenant.person, alliance=self.tenant.alliance
         )
         return f"{marked} notification{'s' if marked != 1 else ''} marked read."
+
+    def changed(self) -> dict[str, Any]:
+        # The page of the inbox the button was on (htmx sends its number), read afresh.
+        return {"page": inbox_page(self.tenant, self.request.GET.get("page"))}

@@ -69,23 +69,11 @@ def decision_vote(
     *, actor: User, decision: BoardDecision, choice: str, note: str = ""
 ) -> BoardVote:
     """A trustee votes; the vote that reaches the quorum decides and sets the outcome in motion."""
-    if not can_vote_on(roles_of(actor, decision.alliance), agency_id=decision.agency_id):
-        raise DomainError(NOT_A_TRUSTEE, Code.FORBIDDEN)
-    if choice not in BoardVote.Choice.values:
-        raise DomainError(BAD_CHOICE, field="decision")
     # Lock the decision: two trustees voting at once must not both miss (or both pass) the quorum.
     decision = BoardDecision.objects.select_for_update().get(pk=decision.pk)
-    if decision.status != BoardDecision.Status.OPEN:
-        raise DomainError(DECIDED, Code.CONFLICT)
-    if decision.votes.filter(trustee=actor).exists():
-        raise DomainError(ALREADY_VOTED, Code.CONFLICT)
-    # Who may vote is worked out now, not when the question was asked: a rival may have
-    # declared since, leaving a trustee who sits on both boards conflicted.
-    board = decisions.standing(
-        agency=decision.agency, subject_type=decision.subject_type, subject_id=decision.subject_id
-    )
-    if actor.pk in board.excluded:
-        raise DomainError(EXCLUDED.format(reason=board.excluded[actor.pk]), Code.FORBIDDEN)
+    board = decision_vote_check(actor=actor, decision=decision)
+    if choice not in BoardVote.Choice.values:
+        raise DomainError(BAD_CHOICE, field="decision")
     vote = BoardVote.objects.create(
         alliance_id=decision.alliance_id,
         decision=decision,
@@ -104,6 +92,27 @@ def decision_vote(
     )
     _decide_if_settled(decision, actor, board)
     return vote
+
+
+def decision_vote_check(*, actor: User, decision: BoardDecision) -> decisions.Standing:
+    """Refuse, with its messages, what decision_vote would refuse now; else the board's standing.
+
+    Pages ask it before a trustee confirms a vote; decision_vote asks it again under the lock.
+    """
+    if not can_vote_on(roles_of(actor, decision.alliance), agency_id=decision.agency_id):
+        raise DomainError(NOT_A_TRUSTEE, Code.FORBIDDEN)
+    if decision.status != BoardDecision.Status.OPEN:
+        raise DomainError(DECIDED, Code.CONFLICT)
+    if decision.votes.filter(trustee=actor).exists():
+        raise DomainError(ALREADY_VOTED, Code.CONFLICT)
+    # Who may vote is worked out now, not when the question was asked: a rival may have
+    # declared since, leaving a trustee who sits on both boards conflicted.
+    board = decisions.standing(
+        agency=decision.agency, subject_type=decision.subject_type, subject_id=decision.subject_id
+    )
+    if actor.pk in board.excluded:
+        raise DomainError(EXCLUDED.format(reason=board.excluded[actor.pk]), Code.FORBIDDEN)
+    return board
 
 
 def _decide_if_settled(decision: BoardDecision, actor: User, board: decisions.Standing) -> None:
