@@ -15,6 +15,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.vary import vary_on_headers
 
 from kiaa import selectors
 from kiaa.downloads import serve_file
@@ -28,7 +30,8 @@ PAGE_SIZE = 25
 NO_SUCH_KIND = "No such report."
 FILE_GONE = "The file of this export is missing from storage; ask for the report again."
 FORMAT_LABELS = dict(ReportExport.Format.choices)
-# The progress page reloads itself this often (seconds) while the export is being drawn.
+# The progress pages follow an export this often (seconds) while it is being drawn: htmx polls
+# its state, and without JavaScript the page reloads itself.
 REFRESH_SECONDS = 2
 
 
@@ -116,14 +119,20 @@ class ReportObjectMixin:
         )
 
 
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")
 class ReportDetailView(ReportObjectMixin, TenantView):
-    """One export: its progress while it is drawn, then its file, or why it failed."""
+    """One export: its progress while it is drawn, then its file, or why it failed.
+
+    htmx polls the same address for the state alone (`kiaa/report_state.html`), found the same
+    way, so another person's export is a 404 to it too; the finished state stops the polling.
+    """
 
     def get(self, request: HttpRequest, alliance_slug: str, pk: int) -> HttpResponse:
         export: ReportExport = self.object
         kind = kinds.get(export.kind)
+        htmx = request.htmx  # type: ignore[attr-defined]
         return self.render(
-            "kiaa/report_detail.html",
+            "kiaa/report_state.html" if htmx else "kiaa/report_detail.html",
             {
                 "export": export,
                 "kind": kind,
