@@ -21,8 +21,12 @@ $(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@ $(VENV)/.installed-base
 
+# axe-core, which the browser tests inject into each page they visit.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 install: $(VENV)/.installed-base
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

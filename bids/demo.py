@@ -68,7 +68,7 @@ def _agency(demo: DemoAlliance, key: str) -> Agency:
     return demo.agencies[key]
 
 
-def _draft(
+def draft(
     demo: DemoAlliance,
     tender: Tender,
     key: str,
@@ -88,7 +88,7 @@ def _draft(
     )
 
 
-def _to_board(demo: DemoAlliance, declaration: Declaration, key: str, approve: bool = True) -> None:
+def to_board(demo: DemoAlliance, declaration: Declaration, key: str, approve: bool = True) -> None:
     declarations.declaration_submit_for_approval(
         actor=demo.person(f"{key}.chief"), declaration=declaration
     )
@@ -105,9 +105,9 @@ def _to_board(demo: DemoAlliance, declaration: Declaration, key: str, approve: b
             )
 
 
-def _declare(demo: DemoAlliance, tender: Tender, key: str, **kinds: object) -> Declaration:
-    declaration = _draft(demo, tender, key, **kinds)  # type: ignore[arg-type]
-    _to_board(demo, declaration, key)
+def declare(demo: DemoAlliance, tender: Tender, key: str, **kinds: object) -> Declaration:
+    declaration = draft(demo, tender, key, **kinds)  # type: ignore[arg-type]
+    to_board(demo, declaration, key)
     declaration.refresh_from_db()
     return declaration
 
@@ -116,10 +116,10 @@ def _debt(demo: DemoAlliance) -> None:
     tender = _tender(
         demo, DEBT, "Kirkvale debt and money advice service", "debt-advice", value_pence=45_000_000
     )
-    lead = _declare(demo, tender, "cab", partners={"mma": 30, "age": 15})
+    lead = declare(demo, tender, "cab", partners={"mma": 30, "age": 15})
     for key in ("mma", "age"):
-        _declare(demo, tender, key, lead=lead)
-    _declare(demo, tender, "ndn")
+        declare(demo, tender, key, lead=lead)
+    declare(demo, tender, "ndn")
     papers.bid_paper_upload(
         actor=demo.person("cab.chief"),
         declaration=lead,
@@ -138,7 +138,7 @@ def _housing(demo: DemoAlliance) -> None:
         value_pence=28_000_000,
         incumbent_agency=_agency(demo, "law"),
     )
-    _declare(demo, tender, "pha")
+    declare(demo, tender, "pha")
     outcomes.step_back_record(
         actor=demo.person("dis.chief"),
         tender=tender,
@@ -161,8 +161,8 @@ def _welfare(demo: DemoAlliance) -> None:
         "welfare-benefits",
         value_pence=12_000_000,
     )
-    _declare(demo, tender, "mma")
-    _to_board(demo, _draft(demo, tender, "cab"), "cab", approve=False)
+    declare(demo, tender, "mma")
+    to_board(demo, draft(demo, tender, "cab"), "cab", approve=False)
 
 
 def _employment(demo: DemoAlliance) -> None:
@@ -177,8 +177,8 @@ def _employment(demo: DemoAlliance) -> None:
         submission_deadline=now - timedelta(days=40),
         award_expected_on=(now - timedelta(days=20)).date(),
     )
-    lead = _declare(demo, tender, "cab", partners={"law": 25})
-    _declare(demo, tender, "law", lead=lead)
+    lead = declare(demo, tender, "cab", partners={"law": 25})
+    declare(demo, tender, "law", lead=lead)
     declarations.declaration_mark_submitted(actor=demo.person("cab.chief"), declaration=lead)
     # Awarded three weeks ago: the grace period is over, so the withdrawals have ended.
     outcomes.tender_award(
