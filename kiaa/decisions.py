@@ -173,9 +173,22 @@ def pounds(pence: int) -> str:
     return f"£{whole:,}" + (f".{part:02d}" if part else "")
 
 
-def voters(decisions: Sequence[BoardDecision]) -> dict[int, set[int]]:
-    """Who may vote on each question (by decision id): standing()'s eligible trustees, read for
-    many questions at once in a fixed number of queries (reminders ask about every open vote).
+@dataclass(frozen=True)
+class Board:
+    """Where one question stands with its board, as ids, before the quorum is worked out: who
+    may not vote and why, who may, and the rules that set the quorum."""
+
+    excluded: dict[int, str]
+    eligible: set[int]
+    protocol: Protocol
+    orders: StandingOrders | None
+
+
+def boards(decisions: Sequence[BoardDecision]) -> dict[int, Board]:
+    """standing() for many questions at once (by decision id), less the quorum, in a fixed
+    number of queries whatever their number (reminders ask about every open vote, a dashboard
+    about every question waiting). It decides by standing()'s own helpers, so no page and no
+    reminder disagrees with the vote itself.
 
     The decisions come with their agency (select_related) and may be of several agencies.
     """
@@ -196,15 +209,31 @@ def voters(decisions: Sequence[BoardDecision]) -> dict[int, set[int]]:
         elif active:  # as trustees_of(): a deactivated trustee does not vote
             trustees[agency_id].add(user_id)
     conflicts = _conflicts_of(decisions)
-    found: dict[int, set[int]] = {}
+    found: dict[int, Board] = {}
     for d in decisions:
-        barred = _chiefs_barred(protocols[d.alliance_id], orders.get(d.agency_id))
+        protocol, own = protocols[d.alliance_id], orders.get(d.agency_id)
+        barred = chiefs[d.agency_id] if _chiefs_barred(protocol, own) else set()
         board = trustees[d.agency_id]
-        excluded = _exclusions(
-            d.agency, board, chiefs[d.agency_id] if barred else set(), conflicts.get(d.pk, {})
-        )
-        found[d.pk] = board - set(excluded)
+        excluded = _exclusions(d.agency, board, barred, conflicts.get(d.pk, {}))
+        found[d.pk] = Board(excluded, board - set(excluded), protocol, own)
     return found
+
+
+def voters(decisions: Sequence[BoardDecision]) -> dict[int, set[int]]:
+    """Who may vote on each question (by decision id): standing()'s eligible trustees."""
+    return {pk: board.eligible for pk, board in boards(decisions).items()}
+
+
+def quorum_of(decision: BoardDecision, board: Board) -> tuple[int, str]:
+    """The quorum of a question from its board (boards()) and the rule that set it, as
+    standing() works it out. What the question is worth is read (a row a question) only where
+    the agency's standing orders ask the full board above a value."""
+    orders = board.orders
+    valued = orders is not None and orders.full_board_above_pence is not None
+    handlers = _registry.get(decision.subject_type) if valued else None
+    return _quorum(
+        board.protocol, orders, decision.agency, len(board.eligible), handlers, decision.subject_id
+    )
 
 
 def _by_type(decisions: Sequence[BoardDecision]) -> dict[str, list[BoardDecision]]:

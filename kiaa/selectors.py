@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -334,16 +333,6 @@ def report_export_get_for(*, person: User, alliance: Alliance, pk: int | str) ->
     return found
 
 
-@dataclass(frozen=True)
-class BoardStanding:
-    """decisions.Standing as ids: who may not vote and why, who may, and the quorum."""
-
-    excluded: dict[int, str]
-    eligible: set[int]
-    quorum: int
-    rule: str
-
-
 def decision_board_list_for(
     *, person: User, questions: list[BoardDecision]
 ) -> dict[int, DecisionBoard]:
@@ -352,66 +341,23 @@ def decision_board_list_for(
     page, as the next vote will be. The questions come from decision_list_for (with their
     agency and votes); the boards come without the subject's page (its app reads a row a
     question for it), so link the decision page instead."""
-    standings = _standings_of(questions)
-    ids = {pk for board in standings.values() for pk in board.excluded}
+    boards = decisions.boards(questions)
+    ids = {pk for board in boards.values() for pk in board.excluded}
     people = User.objects.in_bulk(ids) if ids else {}
     found: dict[int, DecisionBoard] = {}
     for decision in questions:
-        board = standings[decision.pk]
+        board = boards[decision.pk]
+        quorum, rule = decisions.quorum_of(decision, board)
         votes = [v for v in decision.votes.all() if v.trustee_id in board.eligible]
         excluded = [Exclusion(people[pk], why) for pk, why in board.excluded.items()]
         excluded.sort(key=lambda e: (e.trustee.last_name, e.trustee.username))
         found[decision.pk] = DecisionBoard(
             decision=decision,
-            quorum=board.quorum,
-            rule=board.rule,
+            quorum=quorum,
+            rule=rule,
             excluded=excluded,
             approvals=sum(v.choice == BoardVote.Choice.APPROVE for v in votes),
             rejections=sum(v.choice == BoardVote.Choice.REJECT for v in votes),
             subject_url=None,
         )
     return found
-
-
-def _standings_of(questions: list[BoardDecision]) -> dict[int, BoardStanding]:
-    """decisions.standing for each question, read together as decisions.voters reads them, and
-    decided by the same rules: standing()'s own helpers (barred chief officers, conflicts, the
-    quorum), so the dashboard and the decision page never disagree."""
-    agency_ids = {d.agency_id for d in questions}
-    alliance_ids = {d.alliance_id for d in questions}
-    protocols = {p.alliance_id: p for p in Protocol.objects.filter(alliance_id__in=alliance_ids)}
-    orders = {o.agency_id: o for o in StandingOrders.objects.filter(agency_id__in=agency_ids)}
-    trustees: dict[int, set[int]] = defaultdict(set)
-    chiefs: dict[int, set[int]] = defaultdict(set)
-    people = Membership.objects.filter(
-        agency_id__in=agency_ids, role__in=(Role.TRUSTEE, Role.CHIEF_OFFICER)
-    ).values_list("agency_id", "user_id", "role", "user__is_active")
-    for agency_id, user_id, role, active in people:
-        if role == Role.CHIEF_OFFICER:
-            chiefs[agency_id].add(user_id)
-        elif active:  # as decisions.trustees_of(): a deactivated trustee does not vote
-            trustees[agency_id].add(user_id)
-    conflicts = decisions._conflicts_of(questions)
-    found: dict[int, BoardStanding] = {}
-    for d in questions:
-        protocol, own = protocols[d.alliance_id], orders.get(d.agency_id)
-        barred = chiefs[d.agency_id] if decisions._chiefs_barred(protocol, own) else set()
-        board = trustees[d.agency_id]
-        excluded = decisions._exclusions(d.agency, board, barred, conflicts.get(d.pk, {}))
-        eligible = board - set(excluded)
-        quorum, rule = decisions._quorum(
-            protocol, own, d.agency, len(eligible), _valued(d, own), d.subject_id
-        )
-        found[d.pk] = BoardStanding(excluded, eligible, quorum, rule)
-    return found
-
-
-def _valued(decision: BoardDecision, orders: StandingOrders | None) -> decisions.Handlers | None:
-    """The question's handlers where standing orders may ask the full board above a value: only
-    then does the quorum need what the question is worth (a row a question, as in standing())."""
-    if orders is None or orders.full_board_above_pence is None:
-        return None
-    try:
-        return decisions.handlers_for(decision.subject_type)
-    except KeyError:
-        return None
