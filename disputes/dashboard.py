@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from disputes import permissions as can
@@ -135,20 +135,8 @@ def counts(tenant: Tenant) -> dict[str, Any] | None:
     if not tenant.roles.is_admin:
         return None
     person, alliance = tenant.person, tenant.alliance
-    breaches = dict(
-        selectors.breach_list_for(person=person, alliance=alliance)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    disputes = dict(
-        selectors.dispute_list_for(person=person, alliance=alliance)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+    breaches = dashboard.by_status(selectors.breach_list_for(person=person, alliance=alliance))
+    disputes = dashboard.by_status(selectors.dispute_list_for(person=person, alliance=alliance))
     return {
         "breaches": [(v, label, breaches.get(v, 0)) for v, label in Breach.Status.choices],
         "disputes": [(v, label, disputes.get(v, 0)) for v, label in Dispute.Status.choices],

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from kiaa import decisions, reminders, selectors
@@ -84,6 +84,12 @@ def agencies_as(tenant: Tenant, role: str) -> list[Agency]:
     """The agencies the person holds this role in, the one they act for first."""
     held = [a for a in tenant.agencies if tenant.roles.has(role, a)]
     return sorted(held, key=lambda a: (a != tenant.agency, a.name))
+
+
+def by_status(found: QuerySet[Any]) -> dict[str, int]:
+    """How many of these rows stand at each status, for a panel's counts (one GROUP BY query)."""
+    counted = found.order_by().values_list("status").annotate(n=Count("pk"))
+    return dict(counted.values_list("status", "n"))
 
 
 def agency_names(agencies: list[Agency]) -> str:
@@ -226,13 +232,7 @@ def members(tenant: Tenant) -> dict[str, Any] | None:
     if not tenant.roles.is_admin:
         return None
     agencies = selectors.agency_list_for(person=tenant.person, alliance=tenant.alliance)
-    counts = dict(
-        agencies.prefetch_related(None)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+    counts = by_status(agencies.prefetch_related(None))
     rows = [(value, label, counts.get(value, 0)) for value, label in AgencyStatus.choices]
     return {"rows": rows, "total": sum(counts.values())}
 
