@@ -15,13 +15,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Playwright
 
 from .site import AXE, CHROMIUM, SHOTS, Site
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM, used by the fixtures
-# while the live server answers, refuses that unless told it is safe (it is: one thread each).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,6 +35,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if os.environ.get("CI"):
                 raise pytest.UsageError(f"CI must run {item.nodeid}, but {reason}.")
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright: Playwright) -> Playwright:
+    """Playwright's sync API keeps an event loop running in this thread from its start to the
+    session's end; Django's ORM, used by the fixtures and by any test this process runs after,
+    refuses to run beside one unless told it is safe (it is: the loop never runs our code)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return playwright
 
 
 @pytest.fixture(scope="session")

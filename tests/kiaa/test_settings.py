@@ -9,9 +9,12 @@ import sys
 
 from django.conf import settings
 
+# The test process's own, never a deployment's (the browser tests turn off the ORM's async check).
+HARNESS = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environ = {k: v for k, v in os.environ.items() if k not in HARNESS}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         env={**environ, **env},
