@@ -8,8 +8,9 @@ class BidsConfig(AppConfig):
     def ready(self) -> None:
         from bids import barrier_source, dashboard, due_dates, reports
         from bids import demo as bids_demo
-        from bids.services import declarations
+        from bids.services import declarations, withdrawals
         from kiaa import barrier, decisions, demo, reminders
+        from partnerships import joins
 
         barrier.refine_with(barrier_source.refine)
         demo.register(bids_demo.seed)
@@ -26,3 +27,4 @@ class BidsConfig(AppConfig):
         reminders.register("bids", due_dates.tender_dues)
         reports.register()
         dashboard.register()
+        joins.register("bids.withdrawals", withdrawals.withdrawals_sync_on_join)

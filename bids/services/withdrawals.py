@@ -58,6 +58,24 @@ def withdrawals_sync(
             _open(actor, declaration, sorted(needed - held))
 
 
+def withdrawals_sync_on_join(actor: User, member: PartnershipMember) -> None:
+    """An agency joined a partnership: every bid its members are making is synced again, so a
+    bidder steps back at once from a partnership it joins whose work overlaps its tender, and
+    so do its rivals already inside (clause 5). Registered with partnerships.joins."""
+    members = member.partnership.members.filter(status=PartnershipMember.Status.ACTIVE)
+    bids = Declaration.objects.filter(
+        alliance_id=member.alliance_id,
+        agency_id__in=members.values("agency_id"),
+        status__in=Declaration.COMPETING,
+    ).order_by("pk")
+    synced: set[int] = set()
+    for declaration in bids:
+        unit = declaration.lead_declaration_id or declaration.pk
+        if unit not in synced:  # one sync covers a lead and its partners' declarations
+            synced.add(unit)
+            withdrawals_sync(actor=actor, unit=declaration)
+
+
 def _open(actor: User | None, declaration: Declaration, partnership_ids: list[int]) -> None:
     partnerships = list(Partnership.objects.filter(pk__in=partnership_ids).order_by("name"))
     tender = declaration.tender

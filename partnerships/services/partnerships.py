@@ -13,6 +13,7 @@ from kiaa.models import Agency, Alliance, BoardDecision, Protocol, User
 from kiaa.permissions import roles_of
 from kiaa.services.alliances import not_active, service_areas_named
 from kiaa.services.decisions import decision_cancel_open, decision_open
+from partnerships import joins
 from partnerships import permissions as can
 from partnerships.models import (
     DueDiligenceCheck,
@@ -160,7 +161,7 @@ def _join(actor: User, member: PartnershipMember) -> None:
     else:
         _move(member, Status.ACTIVE)
         _record(actor, "partnership.joined", member)
-        reconcile_partnership(member.partnership)
+        _joined(actor, member)
 
 
 @transaction.atomic
@@ -262,6 +263,13 @@ def member_leave(*, actor: User, member: PartnershipMember) -> PartnershipMember
     return member
 
 
+def _joined(actor: User, member: PartnershipMember) -> None:
+    """A member is in: other apps react first (a bidder steps back at once, clause 5), then the
+    barrier gives it the partnership's papers it may now see."""
+    joins.joined(actor, member)
+    reconcile_partnership(member.partnership)
+
+
 def _left(actor: User, member: PartnershipMember) -> None:
     _move(member, Status.LEFT)
     _record(actor, "partnership.left", member)
@@ -274,7 +282,7 @@ def on_board_approved(decision: BoardDecision, actor: User) -> None:
     if member.status == Status.AWAITING_BOARD:
         _move(member, Status.ACTIVE)
         _record(actor, "partnership.joined", member, decision=decision.pk)
-        reconcile_partnership(member.partnership)
+        _joined(actor, member)
     elif member.status == Status.LEAVING:
         _left(actor, member)
 

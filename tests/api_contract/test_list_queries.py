@@ -297,7 +297,8 @@ def contested_debt_tender(b: Base, c: Context) -> None:
 
 
 def grow_withdrawal(b: Base, c: Context, i: int) -> None:
-    """A new partner of the lead's declares against it: it withdraws from their network."""
+    """The lead, bidding, forms a network with a new agency, which then declares against it:
+    both withdraw from the network (the lead as it joins, the other as it declares)."""
     declare(c["tender"], network_with_lead(b, i))
 
 
@@ -451,6 +452,7 @@ LISTS: dict[str, ListCase] = {
         grow_withdrawal,
         ({"tender": "{tender}", "status": "active"},),
         setup=contested_debt_tender,
+        per_row=2,
     ),
     "document-list": ListCase(
         "chief_officer",

@@ -26,6 +26,7 @@ from tests.factories.partnerships import (
     chief_of,
     debt_advice_network,
     draft_mou,
+    join,
     upload,
 )
 
@@ -167,3 +168,36 @@ def test_grace_period_comes_from_the_protocol(story):
     )
     assert Tender.objects.get(pk=tender.pk).status == "awarded"
     assert "Partner pricing" in seen_by(lead_chief, world.alliance)
+
+
+def test_a_bidder_that_joins_an_overlapping_partnership_steps_back_from_it_at_once(story):
+    """Declaring first and joining later must not get round clause 5: the join withdraws it."""
+    world = story.world
+    bid = declare(story.tender, world.competitor)
+    assert not Withdrawal.objects.filter(agency=world.competitor).exists()
+
+    join(story.network, world.competitor)
+    rival_chief = chief_of(world.competitor)
+    mou.undertaking_acknowledge(actor=rival_chief, partnership=story.network)
+
+    withdrawal = Withdrawal.objects.filter(agency=world.competitor).active().get()
+    assert withdrawal.partnership == story.network
+    assert BidWithdrawal.objects.get(withdrawal=withdrawal).declaration == bid
+    # It works in the network (its minutes) but sees none of the members' pricing.
+    assert seen_by(rival_chief, world.alliance) == {"Network minutes"}
+    assert audit.verify(world.alliance) is None
+
+
+def test_when_a_rival_bidder_joins_the_members_already_bidding_step_back_too(story):
+    world = story.world
+    lead_bid = declare(story.tender, world.lead, partners={world.partner: 30})
+    declare(story.tender, world.partner, lead=lead_bid)
+    assert not Withdrawal.objects.filter(partnership=story.network).active()  # one bid team
+
+    declare(story.tender, world.competitor)
+    join(story.network, world.competitor)
+
+    withdrawn = Withdrawal.objects.filter(partnership=story.network).active()
+    assert {w.agency for w in withdrawn} == {world.lead, world.partner, world.competitor}
+    assert BidWithdrawal.objects.filter(declaration=lead_bid, closed_at__isnull=True).count() == 1
+    assert seen_by(story.lead_chief, world.alliance) == {"Network minutes"}
