@@ -5,7 +5,8 @@ and accepted again, members leave, withdrawals start (some end); then the tender
 declarations are drafted, named partners answer (all but the late ones), bid papers are shared,
 boards decide (every approval before any rejection, so a team may shrink after its members
 declared), late partners answer and their boards decide, leads mark bids submitted, declarations
-are withdrawn (partners' before leads'); last, agencies are suspended or expelled.
+are withdrawn (partners' before leads'); then the late members join their partnerships (a bidder
+joining steps back at once); last, agencies are suspended or expelled.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tests.bids.barrier_plan import (
     DRAFT,
     EXPELLED,
     INVITED,
+    JOINS_LATE,
     LEFT,
     OTHER_AREA,
     REJECTED,
@@ -128,6 +130,7 @@ class Builder:
             if ended:
                 withdrawals.withdrawal_end(actor=None, withdrawal=withdrawal)
         shared += BidBuilder(self).build()
+        self.join_late()
         self.set_statuses()
         return Built(
             self.alliance, self.agencies, self.people, self.partnerships, shared, self.contents
@@ -147,11 +150,19 @@ class Builder:
             member = partnerships.member_invite(
                 actor=lead, partnership=partnership, agency=self.agencies[agency], role="partner"
             )
-            if status != INVITED:
+            if status not in (INVITED, JOINS_LATE):
                 partnerships.member_accept(actor=self.chief(agency), member=member)
         if plan.has_mou:
             self.draft(partnership, plan)
         return partnership
+
+    def join_late(self) -> None:
+        """The invitations accepted only after the bids are decided."""
+        for partnership, plan in zip(self.partnerships, self.plan.partnerships, strict=True):
+            for agency, status in plan.members.items():
+                if status == JOINS_LATE:
+                    member = partnership.members.get(agency=self.agencies[agency])
+                    partnerships.member_accept(actor=self.chief(agency), member=member)
 
     def draft(self, partnership: Partnership, plan: PartnershipPlan, **changes: str) -> None:
         mou.mou_save(

@@ -1,8 +1,8 @@
 """The plan of a random alliance for the barrier's property tests, and the rule, written plainly.
 
 Hypothesis plans a small alliance — agencies (some suspended or expelled), people with roles in
-one or two agencies and an admin who holds none, partnerships whose members end up active, left
-or still invited, MoUs (some redrafted, so earlier acceptances lapse), withdrawals (some ended),
+one or two agencies and an admin who holds none, partnerships whose members end up active, left,
+still invited or joining only after the bids are decided, MoUs (some redrafted, so earlier acceptances lapse), withdrawals (some ended),
 papers of every sensitivity and people accepting undertakings. With bids, it also plans one
 tender in a service area that partnerships may also carry: agencies that declare for it (alone,
 or as a lead naming one other agency, which confirms, declines or does not answer), what becomes
@@ -21,6 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 ACTIVE, LEFT, INVITED = "active", "left", "invited"
+JOINS_LATE = "joins late"  # invited at first; accepts once the bids are decided
 EXPELLED, SUSPENDED = "expelled", "suspended"
 ALLIANCE, PARTNERSHIP, COMMERCIAL = "alliance", "partnership", "commercial"
 TENDER_AREA, OTHER_AREA = "tender-area", "other-area"
@@ -52,8 +53,8 @@ class PartnershipPlan:
         return {self.lead} | {a for a, s in self.members.items() if s in (ACTIVE, LEFT)}
 
     def active_now(self) -> set[int]:
-        """Members after some left: as the boards decide on bids, and at the end."""
-        return {self.lead} | {a for a, s in self.members.items() if s == ACTIVE}
+        """Members at the end: some have left, some joined after the bids were decided."""
+        return {self.lead} | {a for a, s in self.members.items() if s in (ACTIVE, JOINS_LATE)}
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def draw_partnerships(draw: Any, agencies: list[int], with_bids: bool) -> list[P
         members = draw(
             st.dictionaries(
                 st.sampled_from(others),
-                st.sampled_from([ACTIVE, LEFT, INVITED]),
+                st.sampled_from([ACTIVE, LEFT, INVITED, JOINS_LATE]),
                 min_size=int(with_bids),  # someone to compete with, or to bid with
             )
         )
