@@ -86,6 +86,20 @@ def join(partnership: Partnership, agency: Agency, role: str = "partner") -> Par
     return member
 
 
+def ask_to_lead(lead: Agency, name: str) -> BoardDecision:
+    """The agency proposes a consortium: its own board decides whether it joins as lead."""
+    partnership = partnerships.partnership_propose(
+        actor=chief_of(lead),
+        alliance=lead.alliance,
+        name=name,
+        kind="consortium",
+        lead_agency=lead,
+    )
+    return BoardDecision.objects.get(
+        subject_type=partnerships.SUBJECT, subject_id=partnership.members.get().pk
+    )
+
+
 def draft_mou(partnership: Partnership, **changes: Any) -> Any:
     contribution = changes.pop("contribution_pence", 50_000)
     version = mou.mou_save(

@@ -27,7 +27,7 @@ from partnerships.services import partnerships
 from tests.conftest import World
 from tests.factories import grant
 from tests.factories.bids import draft, make_tender
-from tests.factories.partnerships import board_of, chief_of
+from tests.factories.partnerships import ask_to_lead, board_of, chief_of
 from tests.pages import assert_refused_on, follow, html, page, signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -81,20 +81,6 @@ def cast(client: Client, decision: BoardDecision, data: dict[str, str]) -> Any:
     return client.post(page("decision-detail", pk=decision.pk), {**data, "confirm": "yes"})
 
 
-def ask_to_lead(world: World, name: str) -> BoardDecision:
-    """Lead Advice proposes a consortium: its own board decides whether it joins as lead."""
-    partnership = partnerships.partnership_propose(
-        actor=chief_of(world.lead),
-        alliance=world.alliance,
-        name=name,
-        kind="consortium",
-        lead_agency=world.lead,
-    )
-    return BoardDecision.objects.get(
-        subject_type=partnerships.SUBJECT, subject_id=partnership.members.get().pk
-    )
-
-
 # ----------------------------------------------------------------------------- fixtures
 
 
@@ -107,7 +93,7 @@ def board(world: World, trustee: User, chief_officer: User) -> list[User]:
 
 @pytest.fixture
 def question(world: World, board: list[User]) -> BoardDecision:
-    return ask_to_lead(world, "Debt Consortium")
+    return ask_to_lead(world.lead, "Debt Consortium")
 
 
 # ----------------------------------------------------------------------------- the list
@@ -116,10 +102,10 @@ def question(world: World, board: list[User]) -> BoardDecision:
 def test_decision_list_puts_open_questions_first_with_votes_and_what_is_still_needed(
     client: Client, world: World, board: list[User], trustee: User
 ):
-    decided = ask_to_lead(world, "Housing Consortium")
+    decided = ask_to_lead(world.lead, "Housing Consortium")
     for colleague in board[1:]:
         decision_services.decision_vote(actor=colleague, decision=decided, choice="approve")
-    waiting = ask_to_lead(world, "Debt Consortium")
+    waiting = ask_to_lead(world.lead, "Debt Consortium")
     decision_services.decision_vote(
         actor=board[1], decision=waiting, choice="approve", note="A good fit"
     )
@@ -195,7 +181,7 @@ def test_decision_list_makes_the_same_queries_at_any_size(
     size: int,
 ):
     for n in range(size):
-        decision = ask_to_lead(world, f"Consortium {n:02d}")
+        decision = ask_to_lead(world.lead, f"Consortium {n:02d}")
         decision_services.decision_vote(actor=board[1], decision=decision, choice="approve")
     signed_in(client, trustee)
     with django_assert_max_num_queries(11):
@@ -534,7 +520,7 @@ def chief_reason(agency: str = "Lead Advice") -> str:
 def test_a_chief_officer_on_the_board_is_told_why_they_may_not_vote(
     client: Client, world: World, chief_on_the_board: User, trustee: User
 ):
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     response = signed_in(client, chief_on_the_board).get(page("decision-detail", pk=question.pk))
     assert response.status_code == 200
     assert f'<p id="cannot-vote">{chief_reason()}</p>' in unescape(html(response))
@@ -554,7 +540,7 @@ def test_a_chief_officer_on_the_board_is_told_why_they_may_not_vote(
 def test_a_chief_officers_forged_vote_is_refused_with_the_reason(
     client: Client, world: World, chief_on_the_board: User
 ):
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     signed_in(client, chief_on_the_board)
     before = counts()
     response = client.post(page("decision-detail", pk=question.pk), {"decision": "approve"})
@@ -567,7 +553,7 @@ def test_a_chief_officer_on_the_board_votes_where_the_protocol_allows_it(
     client: Client, world: World, admin: User, chief_on_the_board: User
 ):
     chief_officers_vote(world, admin)
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     signed_in(client, chief_on_the_board)
     shown = client.get(page("decision-detail", pk=question.pk))
     assert "cannot-vote" not in html(shown)
@@ -588,7 +574,7 @@ def test_standing_orders_keep_the_chief_officer_out_even_where_the_protocol_lets
         full_board_above_pence=None,
         bar_chief_officers=True,
     )
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     response = signed_in(client, chief_on_the_board).get(page("decision-detail", pk=question.pk))
     assert chief_reason() in unescape(html(response))
 
@@ -597,7 +583,7 @@ def test_votes_of_trustees_who_may_no_longer_vote_do_not_count_towards_the_quoru
     client: Client, world: World, admin: User, chief_on_the_board: User, trustee: User
 ):
     chief_officers_vote(world, admin)
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     decision_services.decision_vote(actor=chief_on_the_board, decision=question, choice="approve")
     signed_in(client, trustee)
     shown = html(client.get(page("decision-detail", pk=question.pk)))

@@ -23,7 +23,7 @@ from kiaa.services.notifications import notify
 from partnerships.services import partnerships
 from tests.conftest import World
 from tests.factories import grant
-from tests.factories.partnerships import board_of, chief_of
+from tests.factories.partnerships import ask_to_lead, board_of, chief_of
 from tests.kiaa.report_kind import NAME
 from tests.pages import assert_refused_on, follow, html, main_nav, page, signed_in, text
 from tests.reports import export
@@ -53,20 +53,6 @@ def varies_on_htmx(response: Any) -> bool:
     return "HX-Request" in response.get("Vary", "")
 
 
-def ask_to_lead(world: World, name: str, actor: User | None = None) -> BoardDecision:
-    """Lead Advice proposes a consortium: its own board decides whether it joins as lead."""
-    partnership = partnerships.partnership_propose(
-        actor=actor or chief_of(world.lead),
-        alliance=world.alliance,
-        name=name,
-        kind="consortium",
-        lead_agency=world.lead,
-    )
-    return BoardDecision.objects.get(
-        subject_type=partnerships.SUBJECT, subject_id=partnership.members.get().pk
-    )
-
-
 @pytest.fixture
 def board(world: World, trustee: User, chief_officer: User) -> list[User]:
     """Lead Advice's board of three: our trustee first; two approvals decide."""
@@ -75,7 +61,7 @@ def board(world: World, trustee: User, chief_officer: User) -> list[User]:
 
 @pytest.fixture
 def question(world: World, board: list[User]) -> BoardDecision:
-    return ask_to_lead(world, "Debt Consortium")
+    return ask_to_lead(world.lead, "Debt Consortium")
 
 
 # ----------------------------------------------------------------------------- voting, without JS
@@ -249,7 +235,7 @@ def chief_on_the_board(world: World, trustee: User, chief_officer: User) -> User
 def test_with_htmx_an_excluded_trustee_is_told_why_in_the_fragment_and_casts_nothing(
     client: Client, world: World, chief_on_the_board: User, step: dict[str, str]
 ):
-    question = ask_to_lead(world, "Debt Consortium")
+    question = ask_to_lead(world.lead, "Debt Consortium")
     signed_in(client, chief_on_the_board)
     before = counts()
     response = client.post(
