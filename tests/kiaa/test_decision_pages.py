@@ -323,14 +323,7 @@ def test_another_alliances_question_is_a_404_for_every_method(
     client: Client, world: World, trustee: User, outsider: User
 ):
     board_of(world.other_agency)
-    elsewhere = partnerships.partnership_propose(
-        actor=chief_of(world.other_agency),
-        alliance=world.other_alliance,
-        name="Elsewhere Consortium",
-        kind="consortium",
-        lead_agency=world.other_agency,
-    )
-    decision = BoardDecision.objects.get(subject_id=elsewhere.members.get().pk)
+    decision = ask_to_lead(world.other_agency, "Elsewhere Consortium")
     signed_in(client, trustee)
     assert client.get(page("decision-detail", pk=decision.pk)).status_code == 404
     assert (

@@ -20,10 +20,9 @@ from kiaa.models import AuditEvent, BoardDecision, BoardVote, Notification, Role
 from kiaa.services import decisions as decision_services
 from kiaa.services import reports
 from kiaa.services.notifications import notify
-from partnerships.services import partnerships
 from tests.conftest import World
 from tests.factories import grant
-from tests.factories.partnerships import ask_to_lead, board_of, chief_of
+from tests.factories.partnerships import ask_to_lead, board_of
 from tests.kiaa.report_kind import NAME
 from tests.pages import assert_refused_on, follow, html, main_nav, page, signed_in, text
 from tests.reports import export
@@ -255,14 +254,7 @@ def test_an_htmx_request_for_another_alliances_question_is_a_404(
     client: Client, world: World, trustee: User
 ):
     board_of(world.other_agency)
-    elsewhere = partnerships.partnership_propose(
-        actor=chief_of(world.other_agency),
-        alliance=world.other_alliance,
-        name="Elsewhere Consortium",
-        kind="consortium",
-        lead_agency=world.other_agency,
-    )
-    decision = BoardDecision.objects.get(subject_id=elsewhere.members.get().pk)
+    decision = ask_to_lead(world.other_agency, "Elsewhere Consortium")
     signed_in(client, trustee)
     url = page("decision-detail", pk=decision.pk)
     assert client.get(url, headers=HX).status_code == 404
