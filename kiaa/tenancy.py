@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from kiaa.models import Agency, Alliance, User
-from kiaa.permissions import Roles, roles_of
+from kiaa.permissions import Roles, roles_and_agencies_of
 
 TENANT_KWARG = "alliance_slug"
 AGENCY_HEADER = "HTTP_X_AGENCY"
@@ -45,12 +45,11 @@ def resolve(request: HttpRequest, slug: str) -> Tenant:
     if alliance is None:
         raise Http404("No such alliance.")
     person = cast(User, request.user)  # the middleware and DRF let only signed-in people here
-    roles = roles_of(person, alliance)
+    roles, agencies = roles_and_agencies_of(person, alliance)
     # An expelled agency's people still get in, to answer disputes about it; the pages and
     # API views decide what else stays open to them (nothing).
     if not roles.is_member and not roles.only_expelled:
         raise Http404("No such alliance.")
-    agencies = tuple(Agency.objects.for_alliance(alliance).filter(pk__in=roles.agency_ids))
     return Tenant(alliance, person, roles, _acting_agency(request, alliance, agencies), agencies)
 
 
