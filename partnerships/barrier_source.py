@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import F, Q
 
 from kiaa.barrier import COMMERCIAL, Facts
 from kiaa.models import Agency, Alliance, User
@@ -60,13 +60,19 @@ class PartnershipPapers:
 
     def unacknowledged(self, person: User, alliance: Alliance) -> Q:
         """Commercial papers of partnerships whose current undertaking the person has not accepted
-        (a bid's papers have no partnership: its team is bound by the bid, not an MoU)."""
+        (a bid's papers have no partnership: its team is bound by the bid, not an MoU).
+
+        The partnerships they accepted are one small set, read once per query, rather than a
+        probe per paper joined to its partnership's undertaking.
+        """
         accepted = ConfidentialityAcknowledgement.objects.filter(
-            partnership=OuterRef("partnership"),
+            alliance=alliance,
             person=person,
-            undertaking_digest=OuterRef("partnership__undertaking_digest"),
+            undertaking_digest=F("partnership__undertaking_digest"),
+        ).values("partnership_id")
+        return Q(sensitivity=COMMERCIAL, partnership__isnull=False) & ~Q(
+            partnership_id__in=accepted
         )
-        return Q(sensitivity=COMMERCIAL, partnership__isnull=False) & ~Q(Exists(accepted))
 
     def record_changes(self, changes: list[tuple[Any, int, bool]]) -> None:
         from django.utils import timezone

@@ -23,17 +23,17 @@ class DocumentFilterForm(forms.Form):
     """GET parameters of the papers list; the search looks only at papers the person may see."""
 
     q = forms.CharField(required=False, max_length=200, label="Search titles and file names")
-    partnership = forms.ModelChoiceField(
-        queryset=Partnership.objects.none(), required=False, empty_label="Any partnership"
-    )
+    partnership = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     sensitivity = forms.ChoiceField(
         required=False,
         choices=[("", "Any sensitivity"), *Document.Sensitivity.choices],
     )
 
-    def __init__(self, *args: Any, partnerships: QuerySet[Partnership], **kwargs: Any):
+    def __init__(self, *args: Any, partnerships: list[tuple[int, str]], **kwargs: Any):
+        """`partnerships`: (id, name) of those with papers the person may see."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["partnership"]).queryset = partnerships  # type: ignore[type-arg]
+        choices = [("", "Any partnership"), *partnerships]
+        cast(forms.TypedChoiceField, self.fields["partnership"]).choices = choices
 
     def filters(self) -> dict[str, Any]:
         """The valid filters as the selector takes them; a refused one filters nothing."""

@@ -16,9 +16,10 @@ from kiaa import barrier
 from kiaa.downloads import serve_file
 from kiaa.models import Agency, Role
 from kiaa.pages import ServiceFormView, TenantView
+from kiaa.paging import IdsFirst
 from partnerships import selectors
 from partnerships.document_forms import DocumentFilterForm, DocumentUploadForm
-from partnerships.models import AudienceChange, Document, Partnership
+from partnerships.models import AudienceChange, Document
 from partnerships.services import documents as services
 
 PAGE_SIZE = 25
@@ -36,16 +37,20 @@ class DocumentListView(TenantView):
 
     def get(self, request: HttpRequest, alliance_slug: str) -> HttpResponse:
         person, alliance = self.tenant.person, self.tenant.alliance
-        form = DocumentFilterForm(
-            request.GET, partnerships=Partnership.objects.for_alliance(alliance)
-        )
+        places = selectors.document_partnerships_seen(person=person, alliance=alliance)
+        choices = [(p.partnership_id, p.name) for p in places]
+        asked = request.GET.get("partnership", "")
+        if asked.isdigit() and int(asked) not in dict(choices):
+            # Any partnership of the alliance may be asked for (its page links here); the list
+            # is still only the papers the person may see, so it may well be empty.
+            choices += selectors.partnership_names_for(alliance=alliance, ids=[int(asked)])
+        form = DocumentFilterForm(request.GET, partnerships=choices)
         valid = form.is_valid()
         papers = selectors.document_list_for(person=person, alliance=alliance, **form.filters())
-        waiting = selectors.document_waiting_for(person=person, alliance=alliance)
         context = {
             "form": form,
-            "page": Paginator(papers, PAGE_SIZE).get_page(request.GET.get("page")),
-            "waiting": waiting,
+            "page": Paginator(IdsFirst(papers), PAGE_SIZE).get_page(request.GET.get("page")),
+            "waiting": [p for p in places if p.waiting],
             "filtered": any(form.filters().values()),
             "can_upload": self.tenant.agency is not None,
         }

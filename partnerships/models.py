@@ -262,6 +262,8 @@ class ConfidentialityAcknowledgement(TenantModel):
                 name="acknowledged_once",
             ),
         ]
+        # The barrier reads a person's undertakings with every list of papers.
+        indexes = [models.Index(fields=["alliance", "person"], name="undertakings_of_person")]
 
     def __str__(self) -> str:
         return f"{self.person} acknowledged confidentiality of {self.partnership_id}"
@@ -344,7 +346,15 @@ class DocumentGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
-        indexes = [models.Index(fields=["alliance", "group"], name="docperm_alliance_group")]
+        # A person's papers are read from here by alliance, group and permission; with the
+        # document's id in the index too, PostgreSQL answers from the index alone
+        # (barrier._grants), without visiting the table's rows.
+        indexes = [
+            models.Index(
+                fields=["alliance", "group", "permission", "content_object"],
+                name="docperm_seen",
+            )
+        ]
 
 
 class AudienceChange(TenantModel):

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
 from kiaa import barrier
-from kiaa.models import Agency, Alliance, Role, ServiceArea, User
+from kiaa.models import Agency, Alliance, Membership, Role, ServiceArea, User
 from kiaa.permissions import roles_of
 from partnerships.models import (
     AudienceChange,
@@ -127,21 +127,52 @@ def document_list_for(
     return documents
 
 
-def document_waiting_for(*, person: User, alliance: Alliance) -> list[dict[str, Any]]:
-    """Per partnership, how many papers wait on an undertaking the person has yet to accept.
+@dataclass(frozen=True)
+class PapersIn:
+    """A partnership with papers the person's agencies may see, and how many of them wait on an
+    undertaking the person has yet to accept."""
+
+    partnership_id: int
+    name: str
+    waiting: int
+
+
+def document_partnerships_seen(*, person: User, alliance: Alliance) -> list[PapersIn]:
+    """The partnerships the papers list can be filtered by (those the person's agencies are
+    active members of: only members see a partnership's papers), by name, each with how many of
+    its papers wait on the person's undertaking. One query, whatever the number of papers.
 
     Counts only, never titles: what a paper is called is shown once the person may see it.
     """
+    agencies = Membership.objects.filter(
+        alliance=alliance, user_id=person.pk, agency__isnull=False
+    ).values("agency_id")
+    places = PartnershipMember.objects.filter(
+        alliance=alliance, agency_id__in=agencies, status=PartnershipMember.Status.ACTIVE
+    ).values("partnership_id")
     waiting = (
         barrier.awaiting_undertaking(person, alliance)
-        .values("partnership_id", "partnership__name")
-        .annotate(count=Count("pk"))
-        .order_by("partnership__name")
+        .filter(partnership=OuterRef("pk"))
+        .order_by()
+        .values("partnership")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return [
-        {"partnership_id": w["partnership_id"], "name": w["partnership__name"], "count": w["count"]}
-        for w in waiting
-    ]
+    rows = (
+        Partnership.objects.for_alliance(alliance)
+        .filter(pk__in=places)
+        .annotate(waiting=Coalesce(Subquery(waiting), 0))
+        .order_by("name")
+        .values_list("pk", "name", "waiting")
+    )
+    return [PapersIn(*row) for row in rows]
+
+
+def partnership_names_for(*, alliance: Alliance, ids: list[int]) -> list[tuple[int, str]]:
+    """(id, name) of these partnerships of the alliance: names are open to the whole alliance."""
+    return list(
+        Partnership.objects.for_alliance(alliance).filter(pk__in=ids).values_list("pk", "name")
+    )
 
 
 def document_partnerships_for(

@@ -1,4 +1,9 @@
+from collections.abc import Sequence
+from typing import Any, cast
+
 from rest_framework import pagination
+
+from kiaa.paging import IdsFirst
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -6,3 +11,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class IdsFirstPagination(PageNumberPagination):
+    """Pages read in two steps (kiaa.paging.IdsFirst): for long lists joined to related rows."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
+        # DRF's pagination needs only count() and slices of what it is given: IdsFirst has both.
+        pages = cast(Sequence[Any], IdsFirst(queryset))
+        return super().paginate_queryset(pages, request, view)

@@ -82,6 +82,13 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's planner prices a random page read at 4 sequential ones, as for spinning
+    # disks: it then scans an alliance's 50,000 papers rather than look up the 3,000 a person
+    # may see by id (docs/PERFORMANCE.md). Our tables are read from memory or SSD.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    cost = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
+    options["options"] = f"{options.get('options', '')} -c random_page_cost={cost}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from kiaa import barrier
 from kiaa.api.base import TenantAPIMixin
+from kiaa.api.pagination import IdsFirstPagination
 from kiaa.api.renderers import AnyMedia
 from kiaa.api.serializers import UserSummarySerializer
 from partnerships import selectors
@@ -208,6 +209,8 @@ class DocumentViewSet(
     serializer_class = DocumentSerializer
     # The filters are validated by DocumentFilterSerializer and applied by the selector.
     filter_backends: list[Any] = []
+    # A person may see thousands of papers: a page's ids are found before its rows are joined.
+    pagination_class = IdsFirstPagination
 
     def papers_seen(self, **filters: Any) -> QuerySet[Document]:
         """The list's papers; a subclass may select what its serializer reads with each row."""

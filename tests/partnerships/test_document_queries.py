@@ -10,17 +10,20 @@ from django.test import Client
 from django.urls import reverse
 
 from kiaa.models import User
+from kiaa.paging import IdsFirst
+from partnerships import selectors
 from partnerships.services import mou
 from tests.conftest import World, api_as
 from tests.factories.partnerships import chief_of, draft_mou, make_partnership, upload
 
 pytestmark = pytest.mark.django_db
 
-# session, person, alliance, roles, held agencies; the filter's partnerships; count and page of
-# papers; the partnerships whose papers wait on an undertaking; the alliance switcher.
-PAGE_QUERIES = 10
-# alliance, roles, held agencies; count and page of papers (uploader, agency, partnership joined).
-API_QUERIES = 5
+# session, person, alliance, roles with their agencies; the filter's partnerships with the papers
+# waiting on an undertaking; count and page of papers; the alliance switcher.
+PAGE_QUERIES = 8
+# alliance, roles with their agencies; count and page of papers (uploader, agency, partnership
+# joined to the page's rows only).
+API_QUERIES = 4
 
 
 @pytest.fixture
@@ -92,3 +95,17 @@ def test_the_papers_api_takes_the_same_few_queries_at_any_size(
     results = response.json()["results"]
     assert response.json()["count"] == len(results) == seen
     assert all(r["uploaded_by"]["username"] and r["file"] for r in results)
+
+
+def test_a_page_read_ids_first_is_the_plain_page_with_its_related_rows_in_one_query(
+    papers, partner, world, django_assert_num_queries
+):
+    papers(60)
+    listed = selectors.document_list_for(person=partner, alliance=world.alliance)
+    for start in (0, 25, 50):
+        expected = list(listed.values_list("pk", flat=True)[start : start + 25])
+        with django_assert_num_queries(1):
+            page = IdsFirst(listed)[start : start + 25]
+            shown = [(d.pk, d.owner_agency.name, d.uploaded_by.username) for d in page]
+        assert [pk for pk, _, _ in shown] == expected
+    assert IdsFirst(listed).count() == listed.count() == len(IdsFirst(listed))
