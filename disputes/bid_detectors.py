@@ -128,33 +128,47 @@ def rival_consortia(alliance: Alliance, scope: Scope, now: datetime) -> Iterable
 
 
 def _places(alliance: Alliance, scope: Scope) -> tuple[Places, dict[int, str]]:
-    """Each agency's committed places in bids on the tenders in scope, and agency names."""
+    """Each agency's committed places in bids on the tenders in scope, and agency names.
+
+    Read as plain values: the largest alliance has thousands of committed bids.
+    """
     places: Places = defaultdict(dict)
     names: dict[int, str] = {}
     own = within(
         Declaration.objects.for_alliance(alliance).filter(status__in=COMMITTED),
         "tender_id",
         scope.tenders,
-    ).select_related("agency", "lead_declaration__agency")
-    for d in own:
-        lead = d.lead_declaration or d
-        places[(d.tender_id, d.agency_id)][lead.pk] = _Bid(
-            lead.pk, lead.agency.name, lead.declared_at
-        )
-        names[d.agency_id] = d.agency.name
+    ).values_list(
+        "tender_id",
+        "agency_id",
+        "agency__name",
+        "pk",
+        "declared_at",
+        "lead_declaration_id",
+        "lead_declaration__agency__name",
+        "lead_declaration__declared_at",
+    )
+    for tender_id, agency_id, name, pk, declared_at, lead_id, lead_name, lead_at in own:
+        lead = _Bid(lead_id, lead_name, lead_at) if lead_id else _Bid(pk, name, declared_at)
+        places[(tender_id, agency_id)][lead.id] = lead
+        names[agency_id] = name
     namings = within(
         NamedPartner.objects.for_alliance(alliance).filter(
             status=NamedPartner.Status.CONFIRMED, declaration__status__in=COMMITTED
         ),
         "declaration__tender_id",
         scope.tenders,
-    ).select_related("agency", "declaration__agency")
-    for n in namings:
-        lead = n.declaration
-        places[(lead.tender_id, n.agency_id)][lead.pk] = _Bid(
-            lead.pk, lead.agency.name, lead.declared_at
-        )
-        names[n.agency_id] = n.agency.name
+    ).values_list(
+        "declaration__tender_id",
+        "agency_id",
+        "agency__name",
+        "declaration_id",
+        "declaration__agency__name",
+        "declaration__declared_at",
+    )
+    for tender_id, agency_id, name, lead_id, lead_name, lead_at in namings:
+        places[(tender_id, agency_id)][lead_id] = _Bid(lead_id, lead_name, lead_at)
+        names[agency_id] = name
     return places, names
 
 
@@ -183,8 +197,18 @@ def _exclusive_partners_apart(
             "tender_id", "service_area_id"
         )
     )
+    # Only partnerships with a member placed in a bid for the tender can have rival members:
+    # looking at those alone keeps this linear in the bids, not tenders times partnerships.
+    member_of: dict[int, set[int]] = defaultdict(set)
+    for partnership, (_, members, _) in partnerships.items():
+        for agency_id in members:
+            member_of[agency_id].add(partnership)
+    placed: dict[int, set[int]] = defaultdict(set)
+    for tender_id, agency_id in places:
+        placed[tender_id] |= member_of.get(agency_id, set())
     for tender_id in sorted(tenders):
-        for partnership, (name, members, areas) in sorted(partnerships.items()):
+        for partnership in sorted(placed[tender_id]):
+            name, members, areas = partnerships[partnership]
             if not areas & tender_areas.get(tender_id, set()):
                 continue
             units: dict[int, _Bid] = {}
