@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from bids.models import BidWithdrawal
@@ -44,14 +45,18 @@ EVIDENCE_ROWS = 20
 
 def worked_during_withdrawal(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
     """An agency kept working in a partnership it had withdrawn from to compete (clause 5)."""
-    withdrawals = list(
-        within(Withdrawal.objects.for_alliance(alliance), "partnership_id", scope.partnerships)
-        .select_related("agency", "partnership")
-        .order_by("pk")
-    )
-    if not withdrawals:
+    scoped = within(Withdrawal.objects.for_alliance(alliance), "partnership_id", scope.partnerships)
+    spans = [
+        _Span(*row)
+        for row in scoped.values_list("pk", "partnership_id", "agency_id", "starts_at", "ends_at")
+    ]
+    if not spans:
         return
-    activity = _activity(alliance, withdrawals)
+    activity = _activity(alliance, spans)
+    # A large alliance has had thousands of withdrawals: only those broken are read whole.
+    withdrawals = list(
+        scoped.filter(pk__in=list(activity)).select_related("agency", "partnership").order_by("pk")
+    )
     tenders = dict(
         BidWithdrawal.objects.filter(withdrawal__in=withdrawals).values_list(
             "withdrawal_id", "tender__reference"
@@ -83,27 +88,47 @@ def worked_during_withdrawal(alliance: Alliance, scope: Scope, now: datetime) ->
         )
 
 
+class _Span(NamedTuple):
+    """A withdrawal's who, where and when: all `_activity` needs of it."""
+
+    pk: int
+    partnership_id: int
+    agency_id: int
+    starts_at: datetime
+    ends_at: datetime | None
+
+
 def _activity(
-    alliance: Alliance, withdrawals: list[Withdrawal]
+    alliance: Alliance, withdrawals: list[_Span]
 ) -> dict[int, list[tuple[datetime, str]]]:
     """Each withdrawal's activity by its agency in its partnership while it was in force."""
     found: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    pairs: dict[tuple[int, int], list[Withdrawal]] = defaultdict(list)  # whose, where
+    pairs: dict[tuple[int, int], list[_Span]] = defaultdict(list)  # whose, where
     for w in withdrawals:
         pairs[(w.partnership_id, w.agency_id)].append(w)
     partnership_ids = {p for p, _ in pairs}
     start = min(w.starts_at for w in withdrawals)
+    # Only the acts done during some withdrawal of their agency come back from the database:
+    # a large alliance's partnerships hold tens of thousands of papers and reads.
     uploads = Document.objects.for_alliance(alliance).filter(
-        partnership_id__in=partnership_ids, created_at__gte=start
+        _during_any(alliance, "partnership_id", "owner_agency_id", "created_at"),
+        partnership_id__in=partnership_ids,
+        created_at__gte=start,
     )
     opened = DocumentAccess.objects.for_alliance(alliance).filter(
-        document__partnership_id__in=partnership_ids, at__gte=start
+        _during_any(alliance, "document__partnership_id", "agency_id", "at"),
+        document__partnership_id__in=partnership_ids,
+        at__gte=start,
     )
     signed = MouSignature.objects.for_alliance(alliance).filter(
-        version__partnership_id__in=partnership_ids, signed_at__gte=start
+        _during_any(alliance, "version__partnership_id", "agency_id", "signed_at"),
+        version__partnership_id__in=partnership_ids,
+        signed_at__gte=start,
     )
     edited = MouVersion.objects.for_alliance(alliance).filter(
-        partnership_id__in=partnership_ids, created_at__gte=start
+        _during_any(alliance, "partnership_id", "partnership__lead_agency_id", "created_at"),
+        partnership_id__in=partnership_ids,
+        created_at__gte=start,
     )
     events = [
         (p, a, at, f"upload:uploaded “{title}”")
@@ -136,7 +161,20 @@ def _activity(
     return found
 
 
-def _during(withdrawal: Withdrawal, at: datetime) -> bool:
+def _during_any(alliance: Alliance, partnership: str, agency: str, at: str) -> Exists:
+    """The act (its partnership, agency and time, named as lookups) fell in a withdrawal of
+    that agency from that partnership: `_during` as a condition on the act's row."""
+    return Exists(
+        Withdrawal.objects.for_alliance(alliance).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=OuterRef(at)),
+            partnership_id=OuterRef(partnership),
+            agency_id=OuterRef(agency),
+            starts_at__lte=OuterRef(at),
+        )
+    )
+
+
+def _during(withdrawal: _Span, at: datetime) -> bool:
     return withdrawal.starts_at <= at and (withdrawal.ends_at is None or at < withdrawal.ends_at)
 
 
@@ -150,17 +188,21 @@ def mou_unsigned(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Fi
     )
     current = {
         v.partnership_id: v
-        for v in MouVersion.objects.filter(partnership__in=partnerships).current()
+        for v in MouVersion.objects.filter(partnership__in=partnerships)
+        .current()
+        .only("pk", "partnership_id", "number", "created_at")
     }
-    signed = set(
-        MouSignature.objects.filter(version__in=[v.pk for v in current.values()]).values_list(
-            "version_id", "agency_id"
-        )
+    # Members who signed are left in the database: in a large alliance they are thousands.
+    signed = MouSignature.objects.filter(
+        version_id__in=[v.pk for v in current.values()],
+        version__partnership_id=OuterRef("partnership_id"),
+        agency_id=OuterRef("agency_id"),
     )
     members = (
         PartnershipMember.objects.filter(
             partnership_id__in=current, status=PartnershipMember.Status.ACTIVE
         )
+        .exclude(Exists(signed))
         .select_related("agency", "partnership")
         .order_by("pk")
     )
@@ -168,7 +210,7 @@ def mou_unsigned(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Fi
         version = current[member.partnership_id]
         since = max(version.created_at, member.joined_at or version.created_at)
         due = since + timedelta(days=days)
-        if due > now or (version.pk, member.agency_id) in signed:
+        if due > now:
             continue
         yield Finding(
             Kind.MOU_UNSIGNED,
