@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kiaa
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test fuzz lint check install install-dev worker beat
+.PHONY: run test fuzz lint check install install-dev worker beat bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ check: install-dev
 	DJANGO_ENV=local $(BIN)/python manage.py check
 	DJANGO_ENV=local $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_ENV=local $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Every benchmark at scale against PostgreSQL (bench/README.md); generates the data if missing.
+bench: install-dev
+	$(BIN)/python bench/run.py
 
 worker: install
 	$(BIN)/celery -A kiaa worker --loglevel=INFO

@@ -36,7 +36,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -48,8 +47,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import configure, ensure_database, ensure_migrated, setup_django
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kiaa_bench"
 BUDGET_SECONDS = 10.0
@@ -62,72 +61,6 @@ TENDERS = 80  # tuned so the admin's register is about 100 A4 pages
 
 
 # ----------------------------------------------------------------------------- environment
-
-
-def configure() -> None:
-    """The environment Django reads, before it is set up (children inherit it)."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_ENV", "local")
-    os.environ.setdefault("DEBUG", "0")  # local settings default DEBUG on: it keeps every query
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("REPORT_RENDER_PROCESSES", "2")
-    # Never hand a task to a shared broker: the request's render task goes to Celery's
-    # in-memory transport (see `no_eager_render`), and this script draws the export itself.
-    os.environ["REDIS_URL"] = ""
-    media = Path(tempfile.gettempdir()) / "kiaa-bench-media"
-    media.mkdir(exist_ok=True)
-    os.environ.setdefault("MEDIA_ROOT", str(media))
-
-
-def ensure_database() -> None:
-    """Create the PostgreSQL database named by DATABASE_URL when it does not exist."""
-    import environ
-    import psycopg2
-
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    if "postgresql" not in config["ENGINE"]:
-        return
-    connect = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-    try:
-        psycopg2.connect(dbname=config["NAME"], **connect).close()
-        return
-    except psycopg2.OperationalError as error:
-        if "does not exist" not in str(error):
-            raise
-    admin = psycopg2.connect(dbname="postgres", **connect)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    admin.close()
-    print(f"Created database {config['NAME']}")
-
-
-def setup_django() -> None:
-    from kiaa import use_settings
-
-    use_settings()
-    import django
-
-    django.setup()
-
-
-def ensure_migrated() -> None:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        print("Migrating the bench database ...", flush=True)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            check=True,
-        )
 
 
 def no_eager_render() -> None:
@@ -1099,7 +1032,7 @@ def main() -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    configure()
+    configure(DEFAULT_DATABASE_URL)
     ensure_database()
     setup_django()
     if args.seed_only:

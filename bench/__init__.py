@@ -1,0 +1,1 @@
+"""Benchmarks (not run by the tests): a package so gunicorn can import bench.settings."""
