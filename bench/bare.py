@@ -1,9 +1,9 @@
-"""The documents list without the barrier: the baseline bench/throughput.py measures against.
+"""The papers list without the barrier: the baseline bench/throughput.py measures against.
 
-Bench-only; it must never be routed in the BidDocumentViewSet. Everything but the barrier is the product
-endpoint's own (BidDocumentViewSet): authentication, the tenant lookup by slug with its role
-check, the serializer, the pagination, the related rows selected and the order (the model's).
-So the two endpoints differ only in what the barrier adds.
+Bench-only: bench/urls.py routes it, the product never does. It is the product endpoint's
+(BidDocumentViewSet) authentication, tenant lookup with its role check, serializer, related
+rows and order, over every paper of the alliance, paged the plain way. So the two endpoints
+differ in what the barrier adds and in how the product pages what it lets through.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rest_framework import generics
 
 from bids.api.documents import BidDocumentViewSet
 from kiaa.api.base import TenantAPIMixin
+from kiaa.api.pagination import PageNumberPagination
 from partnerships.models import Document
 
 
@@ -24,7 +25,9 @@ class BareDocumentList(TenantAPIMixin, generics.ListAPIView):  # type: ignore[ty
     authentication_classes = BidDocumentViewSet.authentication_classes
     permission_classes = BidDocumentViewSet.permission_classes
     serializer_class = BidDocumentViewSet.serializer_class
-    pagination_class = BidDocumentViewSet.pagination_class
+    # DRF's own page-number pagination (COUNT, then LIMIT): the plain way to page every paper
+    # of the alliance, and the quickest; the product's list reads its page's ids first.
+    pagination_class = PageNumberPagination
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[Document]:

@@ -221,7 +221,7 @@ def bench_permission(runs: int) -> list[Result]:
     download = get_ok(client, f"/a/{ALLIANCE}/documents/{seen.pk}/download/")
     found = [
         result(
-            "permission check, seen",
+            "permission check (a paper the person may see)",
             timed(check(seen.pk), runs * 5),
             5,
             queries=queries_of(check(seen.pk)),
@@ -230,10 +230,11 @@ def bench_permission(runs: int) -> list[Result]:
     with rolled_back():  # a hidden paper's ask is recorded as an attempt across the barrier
         found.append(
             result(
-                "permission check, hidden (404)",
+                "hidden paper: the check, then the attempt recorded (404)",
                 timed(check(hidden.pk), runs * 5),
-                5,
+                50,
                 queries=queries_of(check(hidden.pk)),
+                note="a request's budget: the check is the same query, the record a write",
             )
         )
     with rolled_back():  # opening a paper writes the access log

@@ -47,9 +47,10 @@ class DocumentListView(TenantView):
         form = DocumentFilterForm(request.GET, partnerships=choices)
         valid = form.is_valid()
         papers = selectors.document_list_for(person=person, alliance=alliance, **form.filters())
+        number = request.GET.get("page")
         context = {
             "form": form,
-            "page": Paginator(IdsFirst(papers), PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": Paginator(IdsFirst(papers, PAGE_SIZE, number), PAGE_SIZE).get_page(number),
             "waiting": [p for p in places if p.waiting],
             "filtered": any(form.filters().values()),
             "can_upload": self.tenant.agency is not None,

@@ -18,5 +18,7 @@ class IdsFirstPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
         # DRF's pagination needs only count() and slices of what it is given: IdsFirst has both.
-        pages = cast(Sequence[Any], IdsFirst(queryset))
+        number = request.query_params.get(self.page_query_param, 1)
+        listed = IdsFirst(queryset, per_page=self.get_page_size(request) or 0, page=number)
+        pages = cast(Sequence[Any], listed)
         return super().paginate_queryset(pages, request, view)

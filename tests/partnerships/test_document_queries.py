@@ -109,3 +109,24 @@ def test_a_page_read_ids_first_is_the_plain_page_with_its_related_rows_in_one_qu
             shown = [(d.pk, d.owner_agency.name, d.uploaded_by.username) for d in page]
         assert [pk for pk, _, _ in shown] == expected
     assert IdsFirst(listed).count() == listed.count() == len(IdsFirst(listed))
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_the_page_asked_for_and_the_length_of_the_list_come_from_one_query(
+    number, papers, partner, world, django_assert_num_queries
+):
+    seen = papers(60)
+    listed = selectors.document_list_for(person=partner, alliance=world.alliance)
+    start = (number - 1) * 25
+    expected = list(listed.values_list("pk", flat=True)[start : start + 25])
+    hinted = IdsFirst(listed, per_page=25, page=number)
+    with django_assert_num_queries(2):  # the ids with the count, then the rows
+        assert hinted.count() == seen
+        page = hinted[start : min(start + 25, seen)]
+    assert [d.pk for d in page] == expected
+
+
+def test_a_page_past_the_end_still_counts_the_list(papers, partner, world):
+    seen = papers(10)
+    listed = selectors.document_list_for(person=partner, alliance=world.alliance)
+    assert IdsFirst(listed, per_page=25, page=9).count() == seen
