@@ -104,6 +104,7 @@ def check_lists(
     assert {d["id"] for d in api_list.json()["results"]} == {
         paper.pk for paper, visible in zip(built.papers, expected, strict=True) if visible
     }, f"API list: person {who}"
+    assert api_list.json()["count"] == sum(expected), f"API count: person {who}"
 
 
 def check_paper(
