@@ -44,6 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import SCALE_DATABASE_URL, configure, ensure_database, setup_django
+from bench.words import AREAS, KINDS, PLACES, SERVICES
 
 SEED = 20261206
 # The generated history ends here; open tenders' deadlines and live withdrawals lie after it.
@@ -63,56 +64,6 @@ SENSITIVITY = (("alliance", 5), ("partnership", 60), ("commercial", 35))
 PAPER = b"%PDF-1.4\n% KIAA bench paper\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PAPER_NAME = "documents/bench/paper.pdf"
 
-AREAS = [
-    ("debt-advice", "Debt advice"),
-    ("housing", "Housing advice"),
-    ("welfare-benefits", "Welfare benefits"),
-    ("employment", "Employment rights"),
-    ("immigration", "Immigration advice"),
-    ("family", "Family and relationships"),
-    ("mental-health", "Mental health advocacy"),
-    ("disability", "Disability rights"),
-]
-PLACES = [
-    "Kirkvale",
-    "Moorside",
-    "Northbridge",
-    "Pennine",
-    "Eastfield",
-    "Ashby",
-    "Holmfirth",
-    "Calder",
-    "Brackendale",
-    "Westholme",
-    "Thornley",
-    "Greystone",
-    "Rowan Vale",
-    "Fellgate",
-]
-KINDS = [
-    "Citizens Advice",
-    "Money Advice",
-    "Law Centre",
-    "Housing Aid",
-    "Age Well",
-    "Disability Rights",
-    "Welfare Rights Unit",
-    "Advice Network",
-    "Carers Centre",
-    "Migrant Support",
-    "Mind",
-    "Family Advice",
-]
-SERVICES = [
-    "Community advice hub",
-    "Debt and money advice service",
-    "Housing advice and homelessness prevention",
-    "Welfare rights advice in GP surgeries",
-    "Employment rights advice pilot",
-    "Advice for carers",
-    "Immigration and asylum casework",
-    "Mental health advocacy service",
-]
 PAPERS = [
     "Minutes of the steering group",
     "Referral pathway",
@@ -346,6 +297,16 @@ class Context:
     permission: int
 
 
+@dataclass
+class Run:
+    """One alliance being generated: what every step of it shares."""
+
+    ctx: Context
+    rng: random.Random
+    index: int  # the alliance's number, 0 the largest
+    alliance: int  # its id
+
+
 def generate_alliance(ctx: Context, a: int, size: Sizes) -> None:
     rng = random.Random(SEED * 1000 + a)
     add = ctx.loader.add
@@ -386,13 +347,14 @@ def generate_alliance(ctx: Context, a: int, size: Sizes) -> None:
     areas = [add("kiaa_servicearea", alliance, slug, name, "[]") for slug, name in AREAS]
     debt = areas[0]
 
-    agencies = _agencies(ctx, rng, a, alliance, size.agencies, areas, version, admin, created)
+    run = Run(ctx, rng, a, alliance)
+    agencies = _agencies(run, size.agencies, areas, version, admin, created)
     bidders = agencies[
         :-1
     ]  # the last is the CVS, the alliance's arbiter: it neither bids nor joins
-    partnerships = _partnerships(ctx, rng, a, alliance, size.partnerships, bidders, areas, debt)
-    away = _tenders(ctx, rng, a, alliance, size.tenders, bidders, partnerships, areas, admin)
-    _documents(ctx, rng, alliance, size.documents, agencies, partnerships, away)
+    partnerships = _partnerships(run, size.partnerships, bidders, areas, debt)
+    away = _tenders(run, size.tenders, bidders, partnerships, areas, admin)
+    _documents(run, size.documents, agencies, partnerships, away)
 
 
 def person(ctx: Context, username: str, first: str, last: str, joined: datetime) -> int:
@@ -412,16 +374,14 @@ def person(ctx: Context, username: str, first: str, last: str, joined: datetime)
 
 
 def _agencies(
-    ctx: Context,
-    rng: random.Random,
-    a: int,
-    alliance: int,
+    run: Run,
     count: int,
     areas: list[int],
     version: int,
     admin: int,
     created: datetime,
 ) -> list[Agency]:
+    ctx, rng, a, alliance = run.ctx, run.rng, run.index, run.alliance
     add = ctx.loader.add
     made = []
     for i in range(count):
@@ -468,10 +428,7 @@ def _agencies(
 
 
 def _partnerships(
-    ctx: Context,
-    rng: random.Random,
-    a: int,
-    alliance: int,
+    run: Run,
     count: int,
     agencies: list[Agency],
     areas: list[int],
@@ -479,6 +436,7 @@ def _partnerships(
 ) -> list[Partnership]:
     """Confirmed partnerships of 3-6 agencies with a signed MoU; in the first alliance the hub
     agency is in exactly HUB_PARTNERSHIPS of them, all in debt advice."""
+    ctx, rng, a, alliance = run.ctx, run.rng, run.index, run.alliance
     from partnerships.services.mou import digest
 
     add = ctx.loader.add
@@ -603,10 +561,7 @@ class Bid:
 
 
 def _tenders(
-    ctx: Context,
-    rng: random.Random,
-    a: int,
-    alliance: int,
+    run: Run,
     count: int,
     agencies: list[Agency],
     partnerships: list[Partnership],
@@ -615,6 +570,7 @@ def _tenders(
 ) -> Away:
     """Tenders with their bids, board questions and votes, and the withdrawals the rules call
     for; returns when each agency was withdrawn from each partnership."""
+    ctx, rng, a, alliance = run.ctx, run.rng, run.index, run.alliance
     from bids import rules
 
     add = ctx.loader.add
@@ -852,23 +808,16 @@ def _board(
     question = f"Declare intent to bid for {reference} ({title}) {how}?"[:300]
     first, second = b.agency.trustees
     if b.declared_at is not None:
-        opened, decided, state, choice = (
-            b.declared_at - timedelta(days=2),
-            b.declared_at,
-            "approved",
-            "approve",
-        )
-        cast = [(first, opened + timedelta(hours=20)), (second, decided)]
+        decided, state, choice = b.declared_at, "approved", "approve"
     elif b.status == "rejected" and b.closed_at:
-        opened, decided, state, choice = (
-            b.closed_at - timedelta(days=2),
-            b.closed_at,
-            "rejected",
-            "reject",
-        )
+        decided, state, choice = b.closed_at, "rejected", "reject"
+    else:  # still before the board, one trustee in
+        decided, state, choice = None, "open", "approve"
+    if decided is not None:
+        opened = decided - timedelta(days=2)
         cast = [(first, opened + timedelta(hours=20)), (second, decided)]
     else:
-        opened, decided, state, choice = b.created_at + timedelta(days=1), None, "open", "approve"
+        opened = b.created_at + timedelta(days=1)
         cast = [(first, opened + timedelta(hours=5))]
     decision = add(
         "kiaa_boarddecision",
@@ -889,9 +838,7 @@ def _board(
 
 
 def _documents(
-    ctx: Context,
-    rng: random.Random,
-    alliance: int,
+    run: Run,
     count: int,
     agencies: list[Agency],
     partnerships: list[Partnership],
@@ -902,6 +849,7 @@ def _documents(
     Members share and read a partnership's papers while they are not withdrawn from it; one read
     in a hundred breaks that rule, for the worked_during_withdrawal detector to find.
     """
+    ctx, rng, alliance = run.ctx, run.rng, run.alliance
     from kiaa.barrier import Facts, audience
 
     add = ctx.loader.add

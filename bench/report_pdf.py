@@ -49,6 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import configure, ensure_database, ensure_migrated, setup_django
+from bench.words import AREAS, KINDS, PLACES, SERVICES
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kiaa_bench"
 BUDGET_SECONDS = 10.0
@@ -75,46 +76,6 @@ def no_eager_render() -> None:
 
 # ----------------------------------------------------------------------------- the data
 
-AREAS = [
-    ("debt-advice", "Debt advice"),
-    ("housing", "Housing advice"),
-    ("welfare-benefits", "Welfare benefits"),
-    ("employment", "Employment rights"),
-    ("immigration", "Immigration advice"),
-    ("family", "Family and relationships"),
-    ("mental-health", "Mental health advocacy"),
-    ("disability", "Disability rights"),
-]
-PLACES = [
-    "Kirkvale",
-    "Moorside",
-    "Northbridge",
-    "Pennine",
-    "Eastfield",
-    "Ashby",
-    "Holmfirth",
-    "Calder",
-    "Brackendale",
-    "Westholme",
-    "Thornley",
-    "Greystone",
-    "Rowan Vale",
-    "Fellgate",
-]
-KINDS = [
-    "Citizens Advice",
-    "Money Advice",
-    "Law Centre",
-    "Housing Aid",
-    "Age Well",
-    "Disability Rights",
-    "Welfare Rights Unit",
-    "Advice Network",
-    "Carers Centre",
-    "Migrant Support",
-    "Mind",
-    "Family Advice",
-]
 COMMISSIONERS = [
     "Kirkvale Borough Council",
     "Moorside Metropolitan Council",
@@ -122,20 +83,6 @@ COMMISSIONERS = [
     "West Riding Combined Authority",
     "Northbridge City Council",
     "Calder Valley NHS Trust",
-]
-SERVICES = [
-    "Community advice hub",
-    "Debt and money advice service",
-    "Housing advice and homelessness prevention",
-    "Welfare rights advice in GP surgeries",
-    "Employment rights advice pilot",
-    "Advice for carers",
-    "Immigration and asylum casework",
-    "Benefits appeals representation",
-    "Mental health advocacy service",
-    "Family court support",
-    "Energy debt outreach",
-    "Digital inclusion and advice",
 ]
 STEP_BACK_REASONS = [
     "The incumbent is doing good work on this contract; we support its bid.",
