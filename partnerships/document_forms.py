@@ -30,7 +30,8 @@ class DocumentFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, partnerships: list[tuple[int, str]], **kwargs: Any):
-        """`partnerships`: (id, name) of those with papers the person may see."""
+        """`partnerships`: (id, name) of those the list may be filtered by: the person's
+        agencies' partnerships, and any other of the alliance the request asks for."""
         super().__init__(*args, **kwargs)
         choices = [("", "Any partnership"), *partnerships]
         cast(forms.TypedChoiceField, self.fields["partnership"]).choices = choices
