@@ -270,23 +270,16 @@ def visible_to(person: User, alliance: Alliance) -> QuerySet[Any]:
     return _documents(alliance).filter(_visible(person, alliance))
 
 
-def granted_to(person: User, alliance: Alliance) -> QuerySet[Any]:
-    """Documents the person's agencies may see, before the undertakings the person has yet to
-    accept: for saying where papers are and how many wait on one, never for showing them."""
-    if not _may_see_anything(person):
-        return _documents(alliance).none()
-    return _documents(alliance).filter(pk__in=_granted_ids(person, alliance))
-
-
-def unacknowledged(person: User, alliance: Alliance) -> Q:
-    """The documents that wait on an undertaking the person has yet to accept, as a condition."""
-    return source().unacknowledged(person, alliance)
-
-
 def awaiting_undertaking(person: User, alliance: Alliance) -> QuerySet[Any]:
     """Documents the person's agencies may see that wait on an undertaking the person has yet
     to accept (commercial papers); for telling them so, never for showing the papers."""
-    return granted_to(person, alliance).filter(unacknowledged(person, alliance))
+    if not _may_see_anything(person):
+        return _documents(alliance).none()
+    return (
+        _documents(alliance)
+        .filter(pk__in=_granted_ids(person, alliance))
+        .filter(source().unacknowledged(person, alliance))
+    )
 
 
 def get_for(

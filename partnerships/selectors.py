@@ -129,8 +129,8 @@ def document_list_for(
 
 @dataclass(frozen=True)
 class PapersIn:
-    """A partnership with papers the person's agencies may see, and how many of them wait on an
-    undertaking the person has yet to accept."""
+    """A partnership of the person's agencies, and how many of its papers wait on an undertaking
+    the person has yet to accept."""
 
     partnership_id: int
     name: str
