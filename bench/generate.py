@@ -165,7 +165,8 @@ COLUMNS: dict[str, str] = {
         "content_type size sha256 uploaded_by_id created_at"
     ),
     "partnerships_documentgroupobjectpermission": (
-        "id permission_id group_id alliance_id content_object_id"
+        "id permission_id group_id alliance_id content_object_id document_created_at "
+        "sensitivity partnership_id"
     ),
     "partnerships_documentaccess": (
         "id alliance_id document_id person_id agency_id action channel at"
@@ -907,6 +908,9 @@ def _documents(
                 groups[agency],
                 alliance,
                 document,
+                at,
+                sensitivity,
+                partnership.pk if partnership else None,
             )
         read = at + (ANCHOR - at) * rng.random()
         if partnership is not None and rng.random() < 0.2:

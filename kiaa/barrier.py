@@ -17,8 +17,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db import connections, transaction
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.http import Http404
 
 from kiaa.models import Agency, Alliance, Membership, User
@@ -57,10 +66,19 @@ def audience(facts: Facts) -> frozenset[int]:
 class Source(Protocol):
     """What an app that owns sensitive documents registers with the barrier."""
 
-    document_model: Any  # a model class with an `alliance` FK and a `sensitivity` field
-    permission_model: Any  # its guardian direct-FK GroupObjectPermission model
+    # A model class with an `alliance` FK, a `sensitivity` field, and a `created_at` that orders
+    # its lists, newest first.
+    document_model: Any
+    # Its guardian direct-FK GroupObjectPermission model, with an `alliance` FK and copies of
+    # the document's `created_at` (as `document_created_at`) and of whatever `unacknowledged`
+    # reads, under the same names, so a list is read from the permission rows alone (`listing`).
+    permission_model: Any
 
     def facts(self, documents: list[Any]) -> dict[int, Facts]: ...
+
+    def grant(self, document: Any, group_id: int, permission: Any) -> Any:
+        """An unsaved permission row letting the group see the document, with its copies."""
+        ...
 
     def unacknowledged(self, person: User, alliance: Alliance) -> Q:
         """Documents the person may not open yet until they accept an undertaking."""
@@ -139,14 +157,7 @@ def reconcile(documents: Iterable[Any]) -> tuple[int, int]:
     for document in documents:
         want = audience(facts[document.pk])
         for agency_id in want - have[document.pk]:
-            grant.append(
-                src.permission_model(
-                    alliance_id=document.alliance_id,
-                    group_id=groups[agency_id],
-                    permission=permission,
-                    content_object=document,
-                )
-            )
+            grant.append(src.grant(document, groups[agency_id], permission))
             changes.append((document, agency_id, True))
         for agency_id in have[document.pk] - want:
             changes.append((document, agency_id, False))
@@ -251,7 +262,12 @@ def _visible(person: User, alliance: Alliance) -> Q:
 def _visible_row(person: User, alliance: Alliance) -> Q:
     """The same answer as `_visible`, for one document row: an index probe or two, where the
     set would be read whole to answer for one paper."""
-    granted = Exists(_grants(person, alliance).filter(content_object=OuterRef("pk")))
+    # The paper's created_at too, so the probe seeks straight to the row in the index.
+    granted = Exists(
+        _grants(person, alliance).filter(
+            document_created_at=OuterRef("created_at"), content_object=OuterRef("pk")
+        )
+    )
     seen = Q(granted) | (Q(sensitivity=ALLIANCE) & Q(_holds_alliance_role(person, alliance)))
     return seen & ~source().unacknowledged(person, alliance)
 
@@ -268,6 +284,72 @@ def visible_to(person: User, alliance: Alliance) -> QuerySet[Any]:
     if not _may_see_anything(person):
         return _documents(alliance).none()
     return _documents(alliance).filter(_visible(person, alliance))
+
+
+class Listing:
+    """The ids of the documents a person may see, newest first, and how many there are: the
+    same set as `visible_to`, read for a list page.
+
+    Read from the permission rows alone: they carry their document's created_at and the facts
+    `unacknowledged` reads, so PostgreSQL counts the person's papers and finds a page of them in
+    their one stretch of the rows' index, where a list of the documents visits every paper the
+    person may see (3,600 rows, in 30 ms, for a chief officer of a large alliance).
+    """
+
+    def __init__(self, person: User, alliance: Alliance, within: QuerySet[Any] | None) -> None:
+        self.rows: QuerySet[Any] | None = None  # None: nobody to show anything to
+        if not _may_see_anything(person):
+            return
+        hidden = source().unacknowledged(person, alliance)
+        granted = _grants(person, alliance).exclude(hidden)
+        alliance_wide = (
+            _documents(alliance)
+            .filter(sensitivity=ALLIANCE)
+            .filter(_holds_alliance_role(person, alliance))
+            .exclude(hidden)
+        )
+        if within is not None:
+            granted = granted.filter(content_object__in=within.values("pk"))
+            alliance_wide = alliance_wide.filter(pk__in=within.values("pk"))
+        # A paper two of the person's agencies may see has two rows: the union keeps one.
+        self.rows = (
+            granted.values(paper=F("content_object_id"), at=F("document_created_at"))
+            .order_by()
+            .union(alliance_wide.values(paper=F("pk"), at=F("created_at")).order_by())
+        )
+
+    def window(self, start: int, size: int) -> tuple[list[int], int | None]:
+        """The ids from `start` on, at most `size`, and how many there are in all (None when
+        `start` is past the end), in one query."""
+        if self.rows is None:
+            return [], None
+        query, params = self.rows.query.sql_with_params()
+        # Django cannot count a union in a window: the union, compiled by Django, is wrapped.
+        listed = (
+            f"SELECT seen.paper, COUNT(*) OVER () FROM ({query}) seen "  # noqa: S608
+            "ORDER BY seen.at DESC, seen.paper DESC LIMIT %s OFFSET %s"
+        )
+        with connections[self.rows.db].cursor() as cursor:
+            cursor.execute(listed, [*params, size, start])
+            found = cursor.fetchall()
+        return [paper for paper, _ in found], found[0][1] if found else None
+
+    def count(self) -> int:
+        return 0 if self.rows is None else self.rows.count()
+
+    def __getitem__(self, index: slice) -> list[int]:
+        if self.rows is None:
+            return []
+        return [row["paper"] for row in self.rows.order_by("-at", "-paper")[index]]
+
+
+def listing(person: User, alliance: Alliance, within: QuerySet[Any] | None = None) -> Listing:
+    """What a list page reads to find its papers (`Listing`), lazily: no query until it does.
+
+    `within`: the alliance's documents a filter or search keeps (None for all of them); the
+    listing is the ones among them the person may see.
+    """
+    return Listing(person, alliance, within)
 
 
 def awaiting_undertaking(person: User, alliance: Alliance) -> QuerySet[Any]:

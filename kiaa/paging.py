@@ -3,11 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar, overload
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from django.db.models import Count, Model, QuerySet, Window
 
 M = TypeVar("M", bound=Model)
+
+
+class Ids(Protocol):
+    """A list's ids in its order, and how many there are."""
+
+    def window(self, start: int, size: int) -> tuple[list[Any], int | None]:
+        """The ids from `start` on, at most `size`, with the list's length (None when `start`
+        is past the end), in one query."""
+        ...
+
+    def count(self) -> int: ...
+
+    def __getitem__(self, index: slice) -> Any:
+        """The ids of a slice, as a list or a subquery of them."""
+        ...
+
+
+@dataclass(frozen=True)
+class Listed(Generic[M]):
+    """A list whose ids, in order, are read from a cheaper source (`ids`) than its rows.
+
+    `rows` says which related rows to read with each and in what order: only the rows of the
+    ids `ids` gives are ever read from it, so it need not repeat the filter `ids` applied.
+    """
+
+    rows: QuerySet[M]
+    ids: Ids
+
+    def select_related(self, *fields: str) -> Listed[M]:
+        return Listed(self.rows.select_related(*fields), self.ids)
+
+
+class _OwnIds:
+    """A queryset's own ids, read from the filtered table without the related rows."""
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.queryset = queryset.select_related(None)
+
+    def window(self, start: int, size: int) -> tuple[list[Any], int | None]:
+        rows = list(
+            self.queryset.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")[
+                start : start + size
+            ]
+        )
+        return [pk for pk, _ in rows], rows[0][1] if rows else None
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index: slice) -> Any:
+        return self.queryset.values("pk")[index]
 
 
 class IdsFirst(Generic[M]):
@@ -15,16 +67,21 @@ class IdsFirst(Generic[M]):
 
     PostgreSQL joins before it sorts and cuts a page, so a page of a list with its related rows
     (select_related) joins every matching row to keep 25: 3,000 for the papers a person may
-    see. Here the page's ids are found from the filtered table alone, and only those rows are
-    read with their related ones.
+    see. Here the page's ids are found first, from the filtered table alone or from the
+    `Listed` list's own source of ids, and only those rows are read with their related ones.
 
     Told which page will be asked for (`per_page`, `page`), it reads that page's ids and the
     list's length in one query (a window count), where the filter would otherwise be worked out
     twice, once to count and once to find the page.
     """
 
-    def __init__(self, queryset: QuerySet[M], per_page: int = 0, page: Any = None) -> None:
-        self.queryset = queryset
+    def __init__(
+        self, listed: QuerySet[M] | Listed[M], per_page: int = 0, page: Any = None
+    ) -> None:
+        if isinstance(listed, Listed):
+            self.queryset, self.ids = listed.rows, listed.ids
+        else:
+            self.queryset, self.ids = listed, _OwnIds(listed)
         number = str(page or 1)
         self.hint = (int(number) - 1) * per_page if per_page and number.isdigit() else None
         self.per_page = per_page
@@ -37,20 +94,12 @@ class IdsFirst(Generic[M]):
 
     def count(self) -> int:
         if self.total is None and self.hint is not None and self.hint >= 0:
-            self._read_hinted_page(self.hint)
+            ids, total = self.ids.window(self.hint, self.per_page)
+            if ids:
+                self.hinted, self.total = ids, total
         if self.total is None:  # no hint, or the page asked for is past the end
-            self.total = self.queryset.count()
+            self.total = self.ids.count()
         return self.total
-
-    def _read_hinted_page(self, start: int) -> None:
-        rows = list(
-            self.queryset.select_related(None)
-            .annotate(listed=Window(Count("pk")))
-            .values_list("pk", "listed")[start : start + self.per_page]
-        )
-        if rows:
-            self.hinted = [pk for pk, _ in rows]
-            self.total = rows[0][1]
 
     def __len__(self) -> int:
         return self.count()
@@ -72,7 +121,7 @@ class IdsFirst(Generic[M]):
             stop = index.stop if index.stop is not None else hint + self.per_page
             ids: Any = self.hinted[: stop - hint]
         else:
-            ids = self.queryset.select_related(None).values("pk")[index]
+            ids = self.ids[index]
         return self._rows(ids)
 
     def _rows(self, ids: Any) -> list[M]:

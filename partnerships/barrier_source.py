@@ -58,6 +58,17 @@ class PartnershipPapers:
             for d in documents
         }
 
+    def grant(self, document: Any, group_id: int, permission: Any) -> Any:
+        return DocumentGroupObjectPermission(
+            alliance_id=document.alliance_id,
+            group_id=group_id,
+            permission=permission,
+            content_object=document,
+            document_created_at=document.created_at,
+            sensitivity=document.sensitivity,
+            partnership_id=document.partnership_id,
+        )
+
     def unacknowledged(self, person: User, alliance: Alliance) -> Q:
         """Commercial papers of partnerships whose current undertaking the person has not accepted
         (a bid's papers have no partnership: its team is bound by the bid, not an MoU).

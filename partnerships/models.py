@@ -343,16 +343,31 @@ class DocumentGroupObjectPermission(GroupObjectPermissionBase):
 
     alliance = models.ForeignKey("kiaa.Alliance", on_delete=models.PROTECT, related_name="+")
     content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+    # Copies of the paper's facts that never change once it is shared, set with the row
+    # (PartnershipPapers.grant): a person's papers are counted, filtered and put in order from
+    # this table's index alone (barrier.listing), without visiting thousands of papers.
+    document_created_at = models.DateTimeField()
+    sensitivity = models.CharField(max_length=12)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
-        # A person's papers are read from here by alliance, group and permission; with the
-        # document's id in the index too, PostgreSQL answers from the index alone
-        # (barrier._grants), without visiting the table's rows.
+        # A person's papers are read from here by alliance, group and permission, newest first
+        # as the papers list shows them; with the document's id and the copies in the index,
+        # PostgreSQL answers from the index alone, without visiting the table's rows.
         indexes = [
             models.Index(
-                fields=["alliance", "group", "permission", "content_object"],
-                name="docperm_seen",
+                fields=[
+                    "alliance",
+                    "group",
+                    "permission",
+                    "-document_created_at",
+                    "-content_object",
+                ],
+                include=["sensitivity", "partnership"],
+                name="docperm_listed",
             )
         ]
 

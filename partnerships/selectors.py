@@ -12,6 +12,7 @@ from django.http import Http404
 
 from kiaa import barrier
 from kiaa.models import Agency, Alliance, Membership, Role, ServiceArea, User
+from kiaa.paging import Listed
 from kiaa.permissions import roles_of
 from partnerships.models import (
     AudienceChange,
@@ -101,6 +102,10 @@ def withdrawal_list_for(*, person: User, alliance: Alliance) -> QuerySet[Withdra
     return Withdrawal.objects.for_alliance(alliance).select_related("agency", "partnership")
 
 
+# What a list shows of each paper besides the paper.
+PAPER_RELATED = ("owner_agency", "partnership", "uploaded_by")
+
+
 def document_list_for(
     *,
     person: User,
@@ -108,23 +113,33 @@ def document_list_for(
     search: str = "",
     partnership: Any = None,
     sensitivity: str = "",
-) -> QuerySet[Document]:
-    """Papers the barrier lets the person see; search and filters work only within those.
+) -> Listed[Document]:
+    """Papers the barrier lets the person see, newest first; search and filters work only within
+    those. For a paginator (kiaa.paging.IdsFirst): the page's ids and the count come from the
+    barrier's permission rows (barrier.listing), then the page's papers are read.
 
     Lazy: the page or the API paginates it, so the list costs the same queries at any size.
     """
-    documents = barrier.visible_to(person, alliance).select_related(
-        "owner_agency", "partnership", "uploaded_by"
-    )
+    kept = _document_filter(search=search, partnership=partnership, sensitivity=sensitivity)
+    within = Document.objects.for_alliance(alliance).filter(kept) if kept else None
+    # Only the page's ids, from the barrier, are read from `rows`.
+    rows = Document.objects.for_alliance(alliance).select_related(*PAPER_RELATED)
+    return Listed(rows, barrier.listing(person, alliance, within))
+
+
+def _document_filter(*, search: str, partnership: Any, sensitivity: str) -> Q:
+    kept = Q()
     if search:
-        documents = documents.filter(
-            Q(title__icontains=search) | Q(original_name__icontains=search)
-        )
+        kept &= Q(title__icontains=search) | Q(original_name__icontains=search)
     if partnership:
-        documents = documents.filter(partnership=partnership)
+        kept &= Q(partnership=partnership)
     if sensitivity:
-        documents = documents.filter(sensitivity=sensitivity)
-    return documents
+        kept &= Q(sensitivity=sensitivity)
+    return kept
+
+
+def _papers_seen(*, person: User, alliance: Alliance, kept: Q) -> QuerySet[Document]:
+    return barrier.visible_to(person, alliance).filter(kept).select_related(*PAPER_RELATED)
 
 
 @dataclass(frozen=True)
@@ -279,7 +294,7 @@ def partnership_papers_for(
 
     Two queries at any size: the totals, then the newest of every group at once.
     """
-    visible = document_list_for(person=person, alliance=alliance, partnership=partnership)
+    visible = _papers_seen(person=person, alliance=alliance, kept=Q(partnership=partnership))
     totals = dict(
         visible.order_by()
         .values("sensitivity")

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from bids.api import serializers as s
 from bids.api.filters import BidWithdrawalFilter
 from bids.services import papers
+from kiaa.paging import Listed
 from partnerships.api.documents import NO_AGENCY, DocumentViewSet
 from partnerships.api.views import WithdrawalViewSet
 from partnerships.models import Document, Withdrawal
@@ -39,7 +40,7 @@ class BidDocumentViewSet(DocumentViewSet):
 
     serializer_class = s.BidDocumentSerializer
 
-    def papers_seen(self, **filters: Any) -> QuerySet[Document]:
+    def papers_seen(self, **filters: Any) -> Listed[Document]:
         return super().papers_seen(**filters).select_related("tender_paper")
 
     @extend_schema(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -22,6 +21,7 @@ from kiaa.api.base import TenantAPIMixin
 from kiaa.api.pagination import IdsFirstPagination
 from kiaa.api.renderers import AnyMedia
 from kiaa.api.serializers import UserSummarySerializer
+from kiaa.paging import Listed
 from partnerships import selectors
 from partnerships.document_views import serve
 from partnerships.models import (
@@ -212,7 +212,7 @@ class DocumentViewSet(
     # A person may see thousands of papers: a page's ids are found before its rows are joined.
     pagination_class = IdsFirstPagination
 
-    def papers_seen(self, **filters: Any) -> QuerySet[Document]:
+    def papers_seen(self, **filters: Any) -> Listed[Document]:
         """The list's papers; a subclass may select what its serializer reads with each row."""
         return selectors.document_list_for(person=self.person, alliance=self.alliance, **filters)
 
@@ -222,7 +222,8 @@ class DocumentViewSet(
             data=request.query_params, context={"alliance": self.alliance}
         )
         params.is_valid(raise_exception=True)
-        page = self.paginate_queryset(self.papers_seen(**params.validated_data))
+        papers = self.papers_seen(**params.validated_data)
+        page = self.paginate_queryset(papers)  # type: ignore[arg-type]  # IdsFirstPagination's
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

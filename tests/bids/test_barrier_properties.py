@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiaa import barrier
-from kiaa.models import Alliance
+from kiaa.models import Alliance, User
 from partnerships.models import (
     AudienceChange,
     BarrierAttempt,
@@ -68,7 +68,7 @@ def check_every_path(plan: Plan, built: Built) -> None:
         expected = [sees(plan, i, paper) for paper in everything]
         page, api = Client(), api_as(person)
         page.force_login(person)
-        check_lists(built, page, api, expected, who=i, expelled=only_expelled(plan, i))
+        check_lists(built, page, api, person, expected, who=i, expelled=only_expelled(plan, i))
         for paper, content, visible in zip(built.papers, built.contents, expected, strict=True):
             check_paper(built, page, api, paper, content, visible, who=i)
     # Every ask across the barrier was refused and recorded: three per hidden pair.
@@ -88,7 +88,13 @@ def only_expelled(plan: Plan, person: int) -> bool:
 
 
 def check_lists(
-    built: Built, page: Client, api: Any, expected: list[bool], who: int, expelled: bool
+    built: Built,
+    page: Client,
+    api: Any,
+    person: User,
+    expected: list[bool],
+    who: int,
+    expelled: bool,
 ) -> None:
     slug = built.alliance.slug
     listed = page.get(reverse("documents", kwargs={"alliance_slug": slug}))
@@ -105,6 +111,9 @@ def check_lists(
         paper.pk for paper, visible in zip(built.papers, expected, strict=True) if visible
     }, f"API list: person {who}"
     assert api_list.json()["count"] == sum(expected), f"API count: person {who}"
+    # Read from the permission rows, the list is in the papers' own order, newest first.
+    newest = barrier.visible_to(person, built.alliance).values_list("pk", flat=True)
+    assert [d["id"] for d in api_list.json()["results"]] == list(newest), f"order: {who}"
 
 
 def check_paper(
@@ -209,9 +218,7 @@ def drift_apart(built: Built, wanted: set[tuple[int, int]], drift: Any) -> tuple
     added = drift.draw(st.lists(st.sampled_from(strays), unique=True) if strays else st.just([]))
     view = Permission.objects.get(codename=barrier.VIEW_PERMISSION)
     for paper, agency in added:
-        DocumentGroupObjectPermission.objects.create(
-            alliance=alliance, group_id=agency.group_id, permission=view, content_object=paper
-        )
+        barrier.source().grant(paper, agency.group_id, view).save()
     return len(lost), len(added)
 
 

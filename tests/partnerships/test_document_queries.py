@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kiaa import barrier
 from kiaa.models import User
 from kiaa.paging import IdsFirst
 from partnerships import selectors
@@ -101,7 +102,7 @@ def test_a_page_read_ids_first_is_the_plain_page_with_its_related_rows_in_one_qu
     papers, partner, world, django_assert_num_queries
 ):
     papers(60)
-    listed = selectors.document_list_for(person=partner, alliance=world.alliance)
+    listed = barrier.visible_to(partner, world.alliance).select_related(*selectors.PAPER_RELATED)
     for start in (0, 25, 50):
         expected = list(listed.values_list("pk", flat=True)[start : start + 25])
         with django_assert_num_queries(1):
@@ -111,6 +112,21 @@ def test_a_page_read_ids_first_is_the_plain_page_with_its_related_rows_in_one_qu
     assert IdsFirst(listed).count() == listed.count() == len(IdsFirst(listed))
 
 
+def test_a_listed_page_takes_its_ids_from_the_permission_rows_then_reads_their_papers(
+    papers, partner, world, django_assert_num_queries
+):
+    seen = papers(60)
+    listed = selectors.document_list_for(person=partner, alliance=world.alliance)
+    newest = barrier.visible_to(partner, world.alliance).values_list("pk", flat=True)
+    for start in range(0, seen, 25):
+        expected = list(newest[start : start + 25])
+        with django_assert_num_queries(2):
+            page = IdsFirst(listed)[start : start + 25]
+            shown = [(d.pk, d.owner_agency.name, d.uploaded_by.username) for d in page]
+        assert [pk for pk, _, _ in shown] == expected
+    assert IdsFirst(listed).count() == newest.count() == seen
+
+
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_the_page_asked_for_and_the_length_of_the_list_come_from_one_query(
     number, papers, partner, world, django_assert_num_queries
@@ -118,7 +134,8 @@ def test_the_page_asked_for_and_the_length_of_the_list_come_from_one_query(
     seen = papers(60)
     listed = selectors.document_list_for(person=partner, alliance=world.alliance)
     start = (number - 1) * 25
-    expected = list(listed.values_list("pk", flat=True)[start : start + 25])
+    newest = barrier.visible_to(partner, world.alliance).values_list("pk", flat=True)
+    expected = list(newest[start : start + 25])
     hinted = IdsFirst(listed, per_page=25, page=number)
     with django_assert_num_queries(2):  # the ids with the count, then the rows
         assert hinted.count() == seen
