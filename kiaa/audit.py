@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -60,6 +61,15 @@ def chain_start(alliance: Alliance) -> None:
     AuditHead.objects.create(alliance=alliance, last_hash=GENESIS_HASH)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event of a batch (`record_many`): what it is about, for which agency, and details."""
+
+    target: models.Model
+    agency_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
 def record(
     *,
     alliance: Alliance,
@@ -70,38 +80,61 @@ def record(
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the alliance's chain, in the caller's transaction."""
+    entry = Entry(target, agency.pk if agency else None, payload)
+    return record_many(alliance=alliance, actor=actor, verb=verb, entries=[entry])[0]
+
+
+def record_many(
+    *, alliance: Alliance, actor: User | None, verb: str, entries: Sequence[Entry]
+) -> list[AuditEvent]:
+    """Append an event per entry, in order, to the alliance's chain, in the caller's
+    transaction: three statements for the batch (a first breach detection records hundreds),
+    where `record` in a loop would take three per event."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
+    if not entries:
+        return []
     # Lock the head: two concurrent appends would otherwise both link to the same event.
-    head = AuditHead.objects.select_for_update().get(alliance=alliance)
-    event = AuditEvent(
-        alliance=alliance,
-        seq=head.last_seq + 1,
-        created_at=timezone.now(),
-        actor=actor,
-        agency=agency,
-        verb=verb,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_repr=str(target)[:200],
-        payload=_canonical(payload or {}),
-        prev_hash=head.last_hash,
-    )
-    event.hash = event_hash(event)
-    event.save()
-    head.last_seq, head.last_hash = event.seq, event.hash
-    head.save(update_fields=["last_seq", "last_hash"])
-    watch.changed(
-        watch.Change(
-            alliance_id=alliance.pk,
+    head = lock_head(alliance)
+    now = timezone.now()
+    events = []
+    for entry in entries:
+        event = AuditEvent(
+            alliance=alliance,
+            seq=head.last_seq + 1,
+            created_at=now,
+            actor=actor,
+            agency_id=entry.agency_id,
             verb=verb,
-            target_type=event.target_type,
-            target_id=target.pk,
-            agency_id=event.agency_id,
-            payload=event.payload,
+            target_type=entry.target._meta.label_lower,
+            target_id=str(entry.target.pk),
+            target_repr=str(entry.target)[:200],
+            payload=_canonical(entry.payload or {}),
+            prev_hash=head.last_hash,
         )
-    )
-    return event
+        event.hash = event_hash(event)
+        events.append(event)
+        head.last_seq, head.last_hash = event.seq, event.hash
+    AuditEvent.objects.bulk_create(events)
+    head.save(update_fields=["last_seq", "last_hash"])
+    for entry, event in zip(entries, events, strict=True):
+        watch.changed(
+            watch.Change(
+                alliance_id=alliance.pk,
+                verb=verb,
+                target_type=event.target_type,
+                target_id=entry.target.pk,
+                agency_id=event.agency_id,
+                payload=event.payload,
+            )
+        )
+    return events
+
+
+def lock_head(alliance: Alliance) -> AuditHead:
+    """The alliance's chain head, locked until the caller's transaction ends: held, it also
+    makes other writers of the alliance's audited facts wait their turn."""
+    return AuditHead.objects.select_for_update().get(alliance=alliance)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Recording what the detectors find: one Breach per situation, audited, and people told.
 
 Detection runs in one transaction per alliance, so a run's breaches and their audit events
-commit together. Two runs at once cannot both record a situation: the unique (kind, key)
-constraint makes the second insert wait for the first and then find it.
+commit together. Two runs at once cannot both record a situation: each records new breaches
+holding the alliance's audit chain head, and looks again under it (the unique (kind, key)
+constraint stands behind that).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -72,42 +73,57 @@ def _record(
         b.key: b
         for b in Breach.objects.for_alliance(alliance)
         .filter(kind=detector.kind, key__in=keys)
-        .select_related("alliance", "agency")
+        .select_related("alliance")
     }
     outcome.found += len(findings)
+    new: dict[str, Finding] = {}
     for finding in findings:
         breach = known.get(finding.key)
         if breach is None:
-            created = _create(alliance, finding, now)
-            if created is not None:
-                outcome.created.append(created)
+            new.setdefault(finding.key, finding)
         elif breach.status in UNDECIDED and _refresh(breach, finding):
             outcome.updated += 1
+    outcome.created += _create(alliance, detector.kind, list(new.values()), now)
     if detector.ongoing:
         outcome.cleared += _clear(alliance, detector, scope, keys, now)
 
 
-def _create(alliance: Alliance, finding: Finding, now: datetime) -> Breach | None:
-    """Record a new breach; None if a concurrent run recorded it first."""
-    try:
-        with transaction.atomic():
-            breach = Breach.objects.create(
-                alliance=alliance,
-                kind=finding.kind,
-                key=finding.key,
-                agency_id=finding.agency_id,
-                tender_id=finding.tender_id,
-                partnership_id=finding.partnership_id,
-                declaration_id=finding.declaration_id,
-                summary=finding.summary[:300],
-                evidence=finding.evidence,
-                occurred_at=finding.occurred_at,
-                detected_at=now,
-            )
-    except IntegrityError:
-        return None
-    _audit(breach, "breach.detected", kind=breach.kind, key=breach.key)
-    return breach
+def _create(alliance: Alliance, kind: str, findings: list[Finding], now: datetime) -> list[Breach]:
+    """Record new breaches with their audit events: a few statements however many there are
+    (a first run over an alliance may find hundreds).
+
+    The audit chain's head is locked before the keys are looked up again: a concurrent run
+    records its breaches under the same lock, so what it committed meanwhile is found here
+    rather than recorded twice.
+    """
+    if not findings:
+        return []
+    audit.lock_head(alliance)
+    taken = set(
+        Breach.objects.for_alliance(alliance)
+        .filter(kind=kind, key__in=[f.key for f in findings])
+        .values_list("key", flat=True)
+    )
+    breaches = Breach.objects.bulk_create(
+        Breach(
+            alliance=alliance,
+            kind=finding.kind,
+            key=finding.key,
+            agency_id=finding.agency_id,
+            tender_id=finding.tender_id,
+            partnership_id=finding.partnership_id,
+            declaration_id=finding.declaration_id,
+            summary=finding.summary[:300],
+            evidence=finding.evidence,
+            occurred_at=finding.occurred_at,
+            detected_at=now,
+        )
+        for finding in findings
+        if finding.key not in taken
+    )
+    entries = [audit.Entry(b, b.agency_id, {"kind": b.kind, "key": b.key}) for b in breaches]
+    audit.record_many(alliance=alliance, actor=None, verb=VERB, entries=entries)
+    return breaches
 
 
 def _refresh(breach: Breach, finding: Finding) -> bool:
@@ -147,14 +163,8 @@ def _clear(
 
 
 def _audit(breach: Breach, verb: str, **payload: object) -> None:
-    audit.record(
-        alliance=breach.alliance,
-        actor=None,
-        verb=verb,
-        target=breach,
-        agency=breach.agency,
-        payload=payload,
-    )
+    entry = audit.Entry(breach, breach.agency_id, payload)
+    audit.record_many(alliance=breach.alliance, actor=None, verb=verb, entries=[entry])
 
 
 def _tell(alliance: Alliance, breaches: list[Breach]) -> None:
