@@ -150,10 +150,17 @@ def get_ok(client: Any, url: str) -> Callable[[], Any]:
 
 def bench_list(runs: int, label: str = "") -> list[Result]:
     """The papers a person may see, as the list page and the API give them."""
+    from kiaa.models import Alliance, User
+    from partnerships.selectors import document_partnerships_seen
+
     client = client_for(PERSON)
     api = f"/api/v1/a/{ALLIANCE}/documents/"
     count = client.get(api).json()["count"]
     deep = max(1, count // 25 // 2)  # a page half-way down the list
+    # The first partnership of the person's in the papers page's filter.
+    place = document_partnerships_seen(
+        person=User.objects.get(username=PERSON), alliance=Alliance.objects.get(slug=ALLIANCE)
+    )[0].partnership_id
     found = []
     for name, url in (
         ("list page", f"/a/{ALLIANCE}/documents/"),
@@ -161,6 +168,8 @@ def bench_list(runs: int, label: str = "") -> list[Result]:
         ("list API", api),
         (f"list API page {deep}", f"{api}?page={deep}"),
         ("list API, searched", f"{api}?search=pricing"),
+        ("list API, one partnership", f"{api}?partnership={place}"),
+        ("list API, commercial", f"{api}?sensitivity=commercial"),
     ):
         call = get_ok(client, url)
         queries = queries_of(call)

@@ -4,8 +4,8 @@ The rule (`audience`) is a pure function of a document's facts. `reconcile` brin
 django-guardian object permissions (one group per agency, a direct-FK permission table) to
 exactly that audience, adding and removing only the difference and keeping the history; run
 twice, the second run changes nothing. Every path that shows a document — pages, API,
-downloads, search, reports, admin — reads through `visible_to` / `get_for`, which read those
-permissions, so there is one answer everywhere.
+downloads, search, reports, admin — reads through `visible_to`, `listing` or `get_for`, which
+read those permissions, so there is one answer everywhere.
 
 The documents and their facts live in higher apps (partnerships, later bids), which register a
 `Source` here: the core never imports them.

@@ -8,7 +8,7 @@ constraint stands behind that).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,13 +19,15 @@ from django.utils import timezone
 
 from disputes.detectors import DETECTORS
 from disputes.findings import EVERYTHING, Detector, Finding, Scope
-from disputes.links import breach_url
+from disputes.links import breach_url, breaches_url
 from disputes.models import Breach
 from kiaa import audit
 from kiaa.models import Agency, Alliance, Membership, Role
 from kiaa.services.notifications import Message, notify_each
 
 VERB = "breach.detected"
+# A person hears of each new breach of a run, up to this many; past it, of how many there are.
+TELL_EACH_UP_TO = 10
 # Breaches still before the arbiter: only these have their evidence refreshed or are cleared.
 UNDECIDED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW)
 
@@ -168,10 +170,12 @@ def _audit(breach: Breach, verb: str, **payload: object) -> None:
 
 
 def _tell(alliance: Alliance, breaches: list[Breach]) -> None:
-    """The arbiter and the alliance's admins hear of each new breach, and so does the agency.
+    """The arbiter and the alliance's admins hear of each new breach, and so does the agency's
+    chief officer; a person who would hear of more than TELL_EACH_UP_TO from one run (a first
+    run over an alliance may find hundreds) hears once, with how many of each kind and a link
+    to them in the register.
 
-    Two reads and one insert for the whole run, however many it found (a first reconcile may
-    find many).
+    Two reads and one insert for the whole run, however many it found.
     """
     if not breaches:
         return
@@ -187,32 +191,56 @@ def _tell(alliance: Alliance, breaches: list[Breach]) -> None:
         .distinct()
         .order_by("agency_id", "user_id")
     )
-    by_role: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+    arbiters, admins = [], []
+    chiefs: dict[int, list[int]] = defaultdict(list)
     for user_id, agency_id, role in people:
-        by_role[role].append((user_id, agency_id))
+        if role == Role.ARBITER:
+            arbiters.append((user_id, agency_id))
+        elif role == Role.ALLIANCE_ADMIN:
+            admins.append(user_id)
+        else:
+            chiefs[agency_id].append(user_id)
     names = dict(
         Agency.objects.filter(pk__in={b.agency_id for b in breaches}).values_list("pk", "name")
     )
     messages: list[Message] = []
+    if len(breaches) > TELL_EACH_UP_TO:
+        title, body = _counted(breaches, "found in the alliance's records")
+        url = breaches_url(alliance, status=Breach.Status.OPEN)
+        messages += [Message(u, VERB, title, body, url, a) for u, a in arbiters]
+        messages += [Message(u, VERB, title, body, url) for u in admins]
+    else:
+        for breach in breaches:
+            title, url = f"Possible breach: {breach.get_kind_display()}", breach_url(breach)
+            messages += [Message(u, VERB, title, breach.summary, url, a) for u, a in arbiters]
+            messages += [Message(u, VERB, title, "", url) for u in admins]
+    by_agency: dict[int, list[Breach]] = defaultdict(list)
     for breach in breaches:
-        messages += _messages(breach, by_role, names)
+        if breach.agency_id is not None:
+            by_agency[breach.agency_id].append(breach)
+    for agency, theirs in by_agency.items():
+        messages += _to_chiefs(alliance, agency, names[agency], theirs, chiefs[agency])
     notify_each(alliance=alliance, messages=messages)
 
 
-def _messages(
-    breach: Breach, by_role: dict[str, list[tuple[int, int | None]]], names: dict[int, str]
+def _to_chiefs(
+    alliance: Alliance, agency: int, name: str, breaches: list[Breach], chiefs: list[int]
 ) -> list[Message]:
-    title = f"Possible breach: {breach.get_kind_display()}"
-    url = breach_url(breach)
-    told = [
-        *(Message(u, VERB, title, breach.summary, url, a) for u, a in by_role[Role.ARBITER]),
-        *(Message(u, VERB, title, "", url, None) for u, _ in by_role[Role.ALLIANCE_ADMIN]),
+    if len(breaches) > TELL_EACH_UP_TO:
+        title, body = _counted(breaches, f"by {name} in the alliance's records")
+        url = breaches_url(alliance, status=Breach.Status.OPEN, agency=agency)
+        return [Message(u, VERB, title, body, url, agency) for u in chiefs]
+    own = f"The alliance's records show a possible breach by {name}"
+    return [
+        Message(u, VERB, own, breach.summary, breach_url(breach), agency)
+        for breach in breaches
+        for u in chiefs
     ]
-    if breach.agency_id is not None:
-        own = f"The alliance's records show a possible breach by {names[breach.agency_id]}"
-        told += [
-            Message(u, VERB, own, breach.summary, url, a)
-            for u, a in by_role[Role.CHIEF_OFFICER]
-            if a == breach.agency_id
-        ]
-    return told
+
+
+def _counted(breaches: list[Breach], where: str) -> tuple[str, str]:
+    """A notice of many breaches: how many, then how many of each kind."""
+    kinds = Counter(breach.get_kind_display() for breach in breaches)
+    title = f"{len(breaches):,} possible breaches {where}"
+    body = "; ".join(f"{kind}: {n:,}" for kind, n in sorted(kinds.items())) + "."
+    return title, body

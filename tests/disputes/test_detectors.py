@@ -466,6 +466,37 @@ def test_a_new_breach_tells_the_arbiter_the_admins_and_the_agency(world, arbiter
     assert Notification.objects.filter(verb="breach.detected").count() == len(told)
 
 
+def test_a_run_that_finds_many_tells_each_person_once_with_the_count(world, arbiter, admin, client):
+    # Eleven late declarations by the competitor and one by the lead: past TELL_EACH_UP_TO
+    # for the arbiter, the admin and the competitor's chief; the lead's chief hears of one.
+    for bidder in [world.competitor] * 11 + [world.lead]:
+        declare(
+            make_tender(world.alliance, eoi_deadline=timezone.now() - timedelta(days=1)), bidder
+        )
+    Breach.objects.all().delete()
+    Notification.objects.all().delete()
+
+    detect_twice(world.alliance, Kind.LATE_DECLARATION)
+
+    told = Notification.objects.filter(verb="breach.detected")
+    [to_arbiter] = told.filter(recipient=arbiter)
+    assert to_arbiter.title == "12 possible breaches found in the alliance's records"
+    assert to_arbiter.body == "Declared after the deadline: 12."
+    [to_admin] = told.filter(recipient=admin)
+    assert to_admin.url == to_arbiter.url == "/a/home/breaches/?status=open"
+    [to_competitor] = told.filter(recipient=chief_of(world.competitor))
+    assert (
+        to_competitor.title == "11 possible breaches by Rival Debt Line in the alliance's records"
+    )
+    [to_lead] = told.filter(recipient=chief_of(world.lead))
+    assert to_lead.title == "The alliance's records show a possible breach by Lead Advice"
+    # The competitor's link opens the register at its eleven.
+    client.force_login(chief_of(world.competitor))
+    page = client.get(to_competitor.url)
+    assert page.status_code == 200
+    assert page.content.decode().count("Declared after the deadline") >= 11
+
+
 def test_detection_in_one_alliance_never_touches_another(world):
     other_tender = make_tender(
         world.other_alliance, eoi_deadline=timezone.now() - timedelta(days=1)
