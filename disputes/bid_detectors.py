@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,20 +32,20 @@ def undeclared_bid(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[
         ),
         "tender_id",
         scope.tenders,
-    ).select_related("agency", "tender")
-    for lead in leads:
-        if lead.declared_at is None:
-            yield Finding(
-                Kind.UNDECLARED_BID,
-                f"declaration:{lead.pk}",
-                f"{lead.agency.name} bid for {lead.tender.reference} without its trustees "
-                "approving the declaration.",
-                lead.closed_at or lead.created_at,
-                agency_id=lead.agency_id,
-                tender_id=lead.tender_id,
-                declaration_id=lead.pk,
-                evidence={"status": lead.status, "details": [_bid_went_in(lead)]},
-            )
+    )
+    # Only the undeclared are read whole: a large alliance has submitted thousands of bids.
+    for lead in leads.filter(declared_at__isnull=True).select_related("agency", "tender"):
+        yield Finding(
+            Kind.UNDECLARED_BID,
+            f"declaration:{lead.pk}",
+            f"{lead.agency.name} bid for {lead.tender.reference} without its trustees "
+            "approving the declaration.",
+            lead.closed_at or lead.created_at,
+            agency_id=lead.agency_id,
+            tender_id=lead.tender_id,
+            declaration_id=lead.pk,
+            evidence={"status": lead.status, "details": [_bid_went_in(lead)]},
+        )
     yield from _unapproved_partners(leads)
 
 
@@ -109,7 +109,7 @@ COMMITTED = (*Declaration.COMPETING, Status.WON, Status.LOST)
 def rival_consortia(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
     """Rival bids that exclusivity forbids: an agency in two, or exclusive partners apart."""
     places, names = _places(alliance, scope)
-    references = _references({tender for tender, _ in places})
+    references = _references(alliance, scope)
     for (tender_id, agency_id), bids in sorted(places.items()):
         if len(bids) < 2:
             continue
@@ -124,7 +124,7 @@ def rival_consortia(alliance: Alliance, scope: Scope, now: datetime) -> Iterable
             tender_id=tender_id,
             evidence={"bids": sorted(bids), "leads": leads},
         )
-    yield from _exclusive_partners_apart(alliance, places, names, references, now)
+    yield from _exclusive_partners_apart(alliance, scope, places, names, references, now)
 
 
 def _places(alliance: Alliance, scope: Scope) -> tuple[Places, dict[int, str]]:
@@ -179,6 +179,7 @@ def _latest(bids: Iterable[_Bid], default: datetime) -> datetime:
 
 def _exclusive_partners_apart(
     alliance: Alliance,
+    scope: Scope,
     places: Places,
     names: dict[int, str],
     references: dict[int, str],
@@ -193,21 +194,21 @@ def _exclusive_partners_apart(
     if not tenders or not partnerships:
         return
     tender_areas = _grouped(
-        TenderServiceArea.objects.filter(tender_id__in=tenders).values_list(
-            "tender_id", "service_area_id"
-        )
+        within(TenderServiceArea.objects.for_alliance(alliance), "tender_id", scope.tenders)
+        .values_list("tender_id", "service_area_id")
+        .order_by()
     )
-    # Only partnerships with a member placed in a bid for the tender can have rival members:
+    # Only partnerships with two members placed in bids for the tender can have rival members:
     # looking at those alone keeps this linear in the bids, not tenders times partnerships.
-    member_of: dict[int, set[int]] = defaultdict(set)
+    member_of: dict[int, list[int]] = defaultdict(list)
     for partnership, (_, members, _) in partnerships.items():
         for agency_id in members:
-            member_of[agency_id].add(partnership)
-    placed: dict[int, set[int]] = defaultdict(set)
+            member_of[agency_id].append(partnership)
+    placed: dict[int, Counter[int]] = defaultdict(Counter)
     for tender_id, agency_id in places:
-        placed[tender_id] |= member_of.get(agency_id, set())
+        placed[tender_id].update(member_of.get(agency_id, ()))
     for tender_id in sorted(tenders):
-        for partnership in sorted(placed[tender_id]):
+        for partnership in sorted(p for p, n in placed[tender_id].items() if n > 1):
             name, members, areas = partnerships[partnership]
             if not areas & tender_areas.get(tender_id, set()):
                 continue
@@ -247,13 +248,15 @@ def _exclusive_partnerships(alliance: Alliance) -> dict[int, tuple[str, set[int]
         .exclude(partnership__status=Partnership.Status.DISSOLVED)
     )
     names = dict(exclusive.values_list("partnership_id", "partnership__name"))
+    # The partnerships as a subquery, not a list: a large alliance has a thousand.
+    ids = exclusive.values("partnership_id")
     members = _grouped(
         PartnershipMember.objects.filter(
-            partnership_id__in=names, status=PartnershipMember.Status.ACTIVE
+            partnership_id__in=ids, status=PartnershipMember.Status.ACTIVE
         ).values_list("partnership_id", "agency_id")
     )
     areas = _grouped(
-        PartnershipServiceArea.objects.filter(partnership_id__in=names).values_list(
+        PartnershipServiceArea.objects.filter(partnership_id__in=ids).values_list(
             "partnership_id", "service_area_id"
         )
     )
@@ -268,8 +271,10 @@ def _grouped(rows: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
     return grouped
 
 
-def _references(tender_ids: set[int]) -> dict[int, str]:
-    return dict(Tender.objects.filter(pk__in=tender_ids).values_list("pk", "reference"))
+def _references(alliance: Alliance, scope: Scope) -> dict[int, str]:
+    """Tenders' references: of the alliance, or the scope's (no list of thousands of ids)."""
+    tenders = within(Tender.objects.for_alliance(alliance), "pk", scope.tenders)
+    return dict(tenders.values_list("pk", "reference").order_by())
 
 
 def late_declaration(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Finding]:
@@ -282,24 +287,33 @@ def late_declaration(alliance: Alliance, scope: Scope, now: datetime) -> Iterabl
         ),
         "tender_id",
         scope.tenders,
-    ).select_related("agency", "tender")
-    for d in late.order_by("pk"):
-        deadline = d.tender.eoi_deadline
-        if d.declared_at is None or deadline is None:  # excluded by the query; for the types
+    )
+    # Plain values, not models: the largest alliance has hundreds of late declarations.
+    rows = late.order_by("pk").values_list(
+        "pk",
+        "agency_id",
+        "agency__name",
+        "tender_id",
+        "tender__reference",
+        "declared_at",
+        "tender__eoi_deadline",
+    )
+    for pk, agency, name, tender, reference, declared_at, deadline in rows:
+        if declared_at is None or deadline is None:  # excluded by the query; for the types
             continue
         yield Finding(
             Kind.LATE_DECLARATION,
-            f"declaration:{d.pk}",
-            f"{d.agency.name} declared for {d.tender.reference} on {when(d.declared_at)}, "
+            f"declaration:{pk}",
+            f"{name} declared for {reference} on {when(declared_at)}, "
             f"after the expression-of-interest deadline of {when(deadline)}.",
-            d.declared_at,
-            agency_id=d.agency_id,
-            tender_id=d.tender_id,
-            declaration_id=d.pk,
+            declared_at,
+            agency_id=agency,
+            tender_id=tender,
+            declaration_id=pk,
             evidence={
-                "declared_at": d.declared_at.isoformat(),
+                "declared_at": declared_at.isoformat(),
                 "eoi_deadline": deadline.isoformat(),
-                "days_late": (d.declared_at - deadline).days,
+                "days_late": (declared_at - deadline).days,
             },
         )
 
@@ -322,26 +336,36 @@ def bid_candy(alliance: Alliance, scope: Scope, now: datetime) -> Iterable[Findi
             scope.tenders,
         )
         .exclude(Exists(funded))
-        .select_related("agency", "declaration__agency", "declaration__tender")
         .order_by("pk")
     )
-    for naming in unfunded:
-        lead, tender = naming.declaration, naming.declaration.tender
-        if tender.awarded_on is None:  # excluded by the query; for the types
+    # Plain values, not models: the largest alliance has hundreds of unfunded partners.
+    rows = unfunded.values_list(
+        "agency_id",
+        "agency__name",
+        "proposed_share_pct",
+        "declaration_id",
+        "declaration__agency_id",
+        "declaration__agency__name",
+        "declaration__tender_id",
+        "declaration__tender__reference",
+        "declaration__tender__awarded_on",
+    )
+    for partner, name, share, lead, lead_agency, lead_name, tender, reference, awarded in rows:
+        if awarded is None:  # excluded by the query; for the types
             continue
         yield Finding(
             Kind.BID_CANDY,
-            f"tender:{tender.pk}:partner:{naming.agency_id}",
-            f"{lead.agency.name} won {tender.reference} naming {naming.agency.name} as a "
+            f"tender:{tender}:partner:{partner}",
+            f"{lead_name} won {reference} naming {name} as a "
             f"partner, and has recorded no allocation to it {days} days after the award.",
-            midnight(tender.awarded_on + timedelta(days=days)),
-            agency_id=lead.agency_id,
-            tender_id=tender.pk,
-            declaration_id=lead.pk,
+            midnight(awarded + timedelta(days=days)),
+            agency_id=lead_agency,
+            tender_id=tender,
+            declaration_id=lead,
             evidence={
-                "partner": naming.agency.name,
-                "proposed_share_pct": str(naming.proposed_share_pct),
-                "awarded_on": tender.awarded_on.isoformat(),
+                "partner": name,
+                "proposed_share_pct": str(share),
+                "awarded_on": awarded.isoformat(),
                 "allocation_due_days": days,
             },
         )

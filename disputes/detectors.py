@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bids.models import BidWithdrawal
 from disputes.bid_detectors import bid_candy, late_declaration, rival_consortia, undeclared_bid
-from disputes.findings import EVERYTHING, Detector, Finding, Scope, midnight, when, within
+from disputes.findings import EVERYTHING, Detector, Finding, Ids, Scope, midnight, when, within
 from disputes.models import Breach, RequiredAction
 from kiaa.models import Alliance, Protocol, ProtocolVersion
 from partnerships.models import (
@@ -52,7 +52,7 @@ def worked_during_withdrawal(alliance: Alliance, scope: Scope, now: datetime) ->
     ]
     if not spans:
         return
-    activity = _activity(alliance, spans)
+    activity = _activity(alliance, spans, scope.partnerships)
     # A large alliance has had thousands of withdrawals: only those broken are read whole.
     withdrawals = list(
         scoped.filter(pk__in=list(activity)).select_related("agency", "partnership").order_by("pk")
@@ -99,36 +99,48 @@ class _Span(NamedTuple):
 
 
 def _activity(
-    alliance: Alliance, withdrawals: list[_Span]
+    alliance: Alliance, withdrawals: list[_Span], partnerships: Ids
 ) -> dict[int, list[tuple[datetime, str]]]:
-    """Each withdrawal's activity by its agency in its partnership while it was in force."""
+    """Each withdrawal's activity by its agency in its partnership while it was in force
+    (`partnerships`: the scope's, or None for all of them)."""
     found: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     pairs: dict[tuple[int, int], list[_Span]] = defaultdict(list)  # whose, where
     for w in withdrawals:
         pairs[(w.partnership_id, w.agency_id)].append(w)
-    partnership_ids = {p for p, _ in pairs}
     start = min(w.starts_at for w in withdrawals)
     # Only the acts done during some withdrawal of their agency come back from the database:
     # a large alliance's partnerships hold tens of thousands of papers and reads.
-    uploads = Document.objects.for_alliance(alliance).filter(
-        _during_any(alliance, "partnership_id", "owner_agency_id", "created_at"),
-        partnership_id__in=partnership_ids,
-        created_at__gte=start,
+    uploads = within(
+        Document.objects.for_alliance(alliance).filter(
+            _during_any(alliance, "partnership_id", "owner_agency_id", "created_at"),
+            created_at__gte=start,
+        ),
+        "partnership_id",
+        partnerships,
     )
-    opened = DocumentAccess.objects.for_alliance(alliance).filter(
-        _during_any(alliance, "document__partnership_id", "agency_id", "at"),
-        document__partnership_id__in=partnership_ids,
-        at__gte=start,
+    opened = within(
+        DocumentAccess.objects.for_alliance(alliance).filter(
+            _during_any(alliance, "document__partnership_id", "agency_id", "at"),
+            at__gte=start,
+        ),
+        "document__partnership_id",
+        partnerships,
     )
-    signed = MouSignature.objects.for_alliance(alliance).filter(
-        _during_any(alliance, "version__partnership_id", "agency_id", "signed_at"),
-        version__partnership_id__in=partnership_ids,
-        signed_at__gte=start,
+    signed = within(
+        MouSignature.objects.for_alliance(alliance).filter(
+            _during_any(alliance, "version__partnership_id", "agency_id", "signed_at"),
+            signed_at__gte=start,
+        ),
+        "version__partnership_id",
+        partnerships,
     )
-    edited = MouVersion.objects.for_alliance(alliance).filter(
-        _during_any(alliance, "partnership_id", "partnership__lead_agency_id", "created_at"),
-        partnership_id__in=partnership_ids,
-        created_at__gte=start,
+    edited = within(
+        MouVersion.objects.for_alliance(alliance).filter(
+            _during_any(alliance, "partnership_id", "partnership__lead_agency_id", "created_at"),
+            created_at__gte=start,
+        ),
+        "partnership_id",
+        partnerships,
     )
     events = [
         (p, a, at, f"upload:uploaded “{title}”")
