@@ -387,9 +387,11 @@ def get_for(
     found = _documents(alliance).filter(pk=pk)
     if related:  # with no names, select_related would join every foreign key, recursively
         found = found.select_related(*related)
-    document = found.annotate(
+    # One row by id: no order to plan (first() would sort by the papers' ordering).
+    rows = found.annotate(
         barrier_visible=ExpressionWrapper(visible, output_field=BooleanField())
-    ).first()
+    ).order_by()
+    document = next(iter(rows[:1]), None)
     if document is None:
         raise Http404("No such document.")
     if not document.barrier_visible:
