@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from bids.models import BidWithdrawal
@@ -108,40 +108,18 @@ def _activity(
     for w in withdrawals:
         pairs[(w.partnership_id, w.agency_id)].append(w)
     start = min(w.starts_at for w in withdrawals)
+
     # Only the acts done during some withdrawal of their agency come back from the database:
     # a large alliance's partnerships hold tens of thousands of papers and reads.
-    uploads = within(
-        Document.objects.for_alliance(alliance).filter(
-            _during_any(alliance, "partnership_id", "owner_agency_id", "created_at"),
-            created_at__gte=start,
-        ),
-        "partnership_id",
-        partnerships,
-    )
-    opened = within(
-        DocumentAccess.objects.for_alliance(alliance).filter(
-            _during_any(alliance, "document__partnership_id", "agency_id", "at"),
-            at__gte=start,
-        ),
-        "document__partnership_id",
-        partnerships,
-    )
-    signed = within(
-        MouSignature.objects.for_alliance(alliance).filter(
-            _during_any(alliance, "version__partnership_id", "agency_id", "signed_at"),
-            signed_at__gte=start,
-        ),
-        "version__partnership_id",
-        partnerships,
-    )
-    edited = within(
-        MouVersion.objects.for_alliance(alliance).filter(
-            _during_any(alliance, "partnership_id", "partnership__lead_agency_id", "created_at"),
-            created_at__gte=start,
-        ),
-        "partnership_id",
-        partnerships,
-    )
+    def acts(model: Any, partnership: str, agency: str, at: str) -> QuerySet[Any]:
+        during = _during_any(alliance, partnership, agency, at)
+        since = model.objects.for_alliance(alliance).filter(during, **{f"{at}__gte": start})
+        return within(since, partnership, partnerships)
+
+    uploads = acts(Document, "partnership_id", "owner_agency_id", "created_at")
+    opened = acts(DocumentAccess, "document__partnership_id", "agency_id", "at")
+    signed = acts(MouSignature, "version__partnership_id", "agency_id", "signed_at")
+    edited = acts(MouVersion, "partnership_id", "partnership__lead_agency_id", "created_at")
     events = [
         (p, a, at, f"upload:uploaded “{title}”")
         for p, a, at, title in uploads.values_list(
